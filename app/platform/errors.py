@@ -1,0 +1,92 @@
+"""One error hierarchy for the lakehouse: every message says what, where and how to fix it."""
+
+from __future__ import annotations
+
+
+class LakehouseError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class ConfigError(LakehouseError):
+    """A setting is missing, unknown or inconsistent.
+
+    The message carries a debug string of the configuration with secrets masked.
+    """
+
+    def __init__(self, message: str, debug: str = "") -> None:
+        self.debug = debug
+        super().__init__(f"{message}\n  config: {debug}" if debug else message)
+
+
+class JarsMissingError(ConfigError):
+    """Spark's extra jars (Delta, hadoop-azure) were not resolved into the jar folder."""
+
+
+class EmulatorNotRunningError(LakehouseError):
+    """A storage emulator (Azurite) does not answer where the config says it runs."""
+
+
+class StorageNotFoundError(LakehouseError):
+    """A container, folder or file does not exist in the storage target."""
+
+
+class StorageAccessError(LakehouseError):
+    """The storage target refused access (bad key, missing permission)."""
+
+
+class SchemaMismatchError(LakehouseError):
+    """Data does not have the columns or types a table expects."""
+
+
+class TableNotFoundError(LakehouseError):
+    """A table named by the pipeline does not exist in the catalog."""
+
+
+class MalformedRecordError(LakehouseError):
+    """A landed record cannot be parsed; names the file, record and field."""
+
+    def __init__(self, source_file: str, record: int | None, field: str | None, reason: str) -> None:
+        self.source_file = source_file
+        self.record = record
+        self.field = field
+        self.reason = reason
+        where = source_file
+        if record is not None:
+            where += f", record {record}"
+        if field:
+            where += f", field {field!r}"
+        super().__init__(f"malformed record in {where}: {reason}")
+
+
+def translate(exc: BaseException, *, where: str = "") -> LakehouseError | BaseException:
+    """Map an Azure SDK, Py4J or Spark exception onto this hierarchy.
+
+    Returns the original exception when nothing better is known, so callers can
+    ``raise translate(e) from e`` unconditionally.
+    """
+    if isinstance(exc, LakehouseError):
+        return exc
+    name = type(exc).__name__
+    text = str(exc)
+    prefix = f"{where}: " if where else ""
+    if name in ("ResourceNotFoundError",) or "PATH_NOT_FOUND" in text or "FileNotFoundException" in text:
+        return StorageNotFoundError(f"{prefix}{_first_line(text)}")
+    if name in ("ClientAuthenticationError",) or "AuthorizationFailure" in text or "403" in text.split("\n")[0]:
+        return StorageAccessError(
+            f"{prefix}access denied ({_first_line(text)}). Check the account key or service "
+            "principal settings (AZURE_STORAGE_KEY / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET)."
+        )
+    if name == "ServiceRequestError" or "Connection refused" in text:
+        return EmulatorNotRunningError(
+            f"{prefix}storage endpoint does not answer ({_first_line(text)}). "
+            "Start the emulators with `make up`."
+        )
+    if "TABLE_OR_VIEW_NOT_FOUND" in text:
+        return TableNotFoundError(f"{prefix}{_first_line(text)}. Run the DDL setup first.")
+    if "DELTA_FAILED_TO_MERGE_FIELDS" in text or "SCHEMA_MISMATCH" in text.upper():
+        return SchemaMismatchError(f"{prefix}{_first_line(text)}")
+    return exc
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text

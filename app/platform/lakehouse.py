@@ -1,0 +1,154 @@
+"""The adapter pipeline code talks to: Spark, table names and external locations.
+
+The same pipeline code runs locally (Azurite or plain folders, in-process
+Spark) and on Databricks (Unity Catalog, ADLS); only this object differs.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from app.platform import catalog as cat
+from app.platform.catalog import CatalogNames
+from app.platform.config import LakehouseConfig, load_config
+from app.platform.storage import ObjectStore, StorageTarget, storage_target
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+class Lakehouse:
+    """One environment's catalog and storage, as pipeline code sees them."""
+
+    def __init__(self, config: LakehouseConfig, spark: SparkSession | None = None) -> None:
+        self.config = config
+        self.target: StorageTarget = storage_target(config)
+        self.names = CatalogNames(config.catalog, config.schema, unity=config.on_databricks)
+        self._spark = spark
+        self._registered = False
+
+    @classmethod
+    def connect(cls, spark: SparkSession | None = None, **overrides: object) -> Lakehouse:
+        """A Lakehouse from the environment's configuration (see ``load_config``)."""
+        return cls(load_config(**overrides), spark)
+
+    @property
+    def spark(self) -> SparkSession:
+        if self._spark is None:
+            from app.platform.session import build_session
+
+            self._spark = build_session(self.config)
+        if not self._registered:
+            self._registered = True
+            self.register_from_storage()
+        return self._spark
+
+    # --- names and locations -------------------------------------------------
+    def table(self, name: str) -> str:
+        """The table's name in Spark SQL: ``dev.fitness.users`` on Databricks."""
+        return self.names.table(name)
+
+    @property
+    def database(self) -> str:
+        return self.names.database
+
+    def location(self, name: str) -> str:
+        """URL of a named external location: data_zone, checkpoint or tables."""
+        return self.target.url(name)
+
+    def path(self, location: str, *parts: str) -> str:
+        return "/".join([self.location(location), *(p.strip("/") for p in parts)])
+
+    def checkpoint(self, table: str) -> str:
+        """Streaming checkpoint of one target table."""
+        return self.path("checkpoint", "checkpoints", cat.check_identifier("table", table))
+
+    @cached_property
+    def schema_location(self) -> str:
+        return self.path("tables", self.names.catalog, self.names.schema)
+
+    def table_location(self, name: str) -> str:
+        return f"{self.schema_location}/{cat.check_identifier('table', name)}"
+
+    def store(self, location: str) -> ObjectStore:
+        """Non-Spark file access to an external location (generators, tests)."""
+        return self.target.store(location)
+
+    # --- DDL -----------------------------------------------------------------
+    def create_schema(self) -> None:
+        if self.names.unity:
+            self.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.database}")
+        else:
+            self.spark.sql(
+                f"CREATE DATABASE IF NOT EXISTS {self.database} LOCATION '{self.schema_location}'"
+            )
+
+    def create_table(
+        self,
+        name: str,
+        columns: str,
+        partitioned_by: tuple[str, ...] = (),
+        properties: dict[str, str] | None = None,
+    ) -> str:
+        """CREATE TABLE IF NOT EXISTS as a Delta table; returns its full name.
+
+        Locally the table is pinned to its folder under the ``tables``
+        location, so any later process can find and register it again.
+        """
+        full = self.table(name)
+        sql = f"CREATE TABLE IF NOT EXISTS {full} ({columns}) USING DELTA"
+        if partitioned_by:
+            sql += f" PARTITIONED BY ({', '.join(partitioned_by)})"
+        if not self.names.unity:
+            sql += f" LOCATION '{self.table_location(name)}'"
+        if properties:
+            props = ", ".join(f"'{k}' = '{v}'" for k, v in properties.items())
+            sql += f" TBLPROPERTIES ({props})"
+        self.spark.sql(sql)
+        return full
+
+    def create_view(self, name: str, select_sql: str) -> str:
+        """CREATE OR REPLACE VIEW; locally its text is kept in storage for later sessions."""
+        full = self.table(name)
+        self.spark.sql(f"CREATE OR REPLACE VIEW {full} AS {select_sql}")
+        if not self.names.unity:
+            url = f"{self.schema_location}/{cat.VIEWS_FOLDER}/{name}.sql"
+            cat.write_text_file(self.spark, url, select_sql)
+        return full
+
+    def drop_schema(self) -> None:
+        """Drop the schema with its tables, views and their data."""
+        self.spark.sql(f"DROP SCHEMA IF EXISTS {self.database} CASCADE")
+        if not self.names.unity:
+            cat.delete_path(self.spark, self.schema_location)
+
+    def register_from_storage(self) -> list[str]:
+        """Register every Delta table and view found under this schema's location.
+
+        A no-op on Databricks, where Unity Catalog already knows them.
+        """
+        if self.names.unity:
+            return []
+        spark = self._spark
+        assert spark is not None
+        found = [
+            t
+            for t in cat.list_dirs(spark, self.schema_location)
+            if not t.startswith("_") and cat.is_delta_table(spark, self.table_location(t))
+        ]
+        views = cat.read_text_files(spark, f"{self.schema_location}/{cat.VIEWS_FOLDER}")
+        if not found and not views:
+            return []
+        spark.sql(
+            f"CREATE DATABASE IF NOT EXISTS {self.database} LOCATION '{self.schema_location}'"
+        )
+        for table in found:
+            spark.sql(
+                f"CREATE TABLE IF NOT EXISTS {self.table(table)} USING DELTA "
+                f"LOCATION '{self.table_location(table)}'"
+            )
+        for file_name, select_sql in sorted(views.items()):
+            view = file_name.removesuffix(".sql")
+            spark.sql(f"CREATE OR REPLACE VIEW {self.table(view)} AS {select_sql}")
+        return found + [v.removesuffix(".sql") for v in views]
