@@ -27,6 +27,8 @@ class Lakehouse:
         self.names = CatalogNames(config.catalog, config.schema, unity=config.on_databricks)
         self._spark = spark
         self._registered = False
+        if spark is not None and not self.config.on_databricks:
+            self.attach(spark)
 
     @classmethod
     def connect(cls, spark: SparkSession | None = None, **overrides: object) -> Lakehouse:
@@ -43,6 +45,12 @@ class Lakehouse:
             self._registered = True
             self.register_from_storage()
         return self._spark
+
+    def attach(self, spark: SparkSession) -> None:
+        """Give a running session this target's Hadoop settings (one session, many targets)."""
+        hadoop = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
+        for key, value in self.target.hadoop_conf().items():
+            hadoop.set(key, value)
 
     # --- names and locations -------------------------------------------------
     def table(self, name: str) -> str:

@@ -1,0 +1,131 @@
+"""`python -m emulators up|down|status`: the local stand-ins for the cloud.
+
+With a reachable Docker engine, ``up`` runs ``docker compose up -d azurite``;
+without one it starts Azurite as a local background process. Either way it
+then provisions the storage layout. ``down`` stops only what ``up`` started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from app.platform.config import PROJECT_ROOT, LakehouseConfig, load_config
+from app.platform.errors import LakehouseError
+from app.platform.storage import LOCATIONS, storage_target
+from emulators.azurite import AzuriteProcess
+
+COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
+
+
+def _state_file(config: LakehouseConfig) -> Path:
+    return config.home_path / "emulators.json"
+
+
+def docker_compose_command() -> list[str] | None:
+    """The compose command of a reachable Docker engine, or None."""
+    docker = shutil.which("docker")
+    if docker:
+        try:
+            ok = subprocess.run(
+                [docker, "info"], capture_output=True, timeout=5, check=False
+            ).returncode == 0
+        except subprocess.TimeoutExpired:
+            ok = False
+        if ok:
+            probe = subprocess.run([docker, "compose", "version"], capture_output=True, check=False)
+            return [docker, "compose"] if probe.returncode == 0 else (
+                ["docker-compose"] if shutil.which("docker-compose") else None
+            )
+    return None
+
+
+def up(config: LakehouseConfig) -> str:
+    """Start Azurite (Docker or local process) and provision the storage layout."""
+    state: dict[str, object] = {}
+    if config.storage == "adls":
+        print("storage target is real ADLS: no emulator to start")
+    else:
+        compose = docker_compose_command()
+        azurite = AzuriteProcess.from_config(config)
+        if azurite.running():
+            print(f"azurite: already answering on {azurite.host}:{azurite.port}")
+            state = json.loads(_state_file(config).read_text()) if _state_file(config).exists() else {}
+        elif compose:
+            subprocess.run([*compose, "-f", str(COMPOSE_FILE), "up", "-d", "azurite"], check=True)
+            state = {"mode": "docker", "compose": compose}
+            print("azurite: started with docker compose")
+        else:
+            azurite.start()
+            state = {"mode": "local", "pid": azurite.pid()}
+            print(f"azurite: started as local process pid {azurite.pid()} "
+                  f"on {azurite.host}:{azurite.port} (data {azurite.data_dir})")
+    config.home_path.mkdir(parents=True, exist_ok=True)
+    if state:
+        _state_file(config).write_text(json.dumps(state))
+    for name in ("local", "azurite") if config.storage != "adls" else ("adls",):
+        target = storage_target(config.replace(storage=name))
+        target.provision()
+        print(f"provisioned {name}: " + ", ".join(f"{loc}={target.url(loc)}" for loc in LOCATIONS))
+    return str(state.get("mode", "external"))
+
+
+def down(config: LakehouseConfig) -> None:
+    state_file = _state_file(config)
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    if state.get("mode") == "docker":
+        compose = list(state.get("compose") or ["docker", "compose"])
+        subprocess.run([*compose, "-f", str(COMPOSE_FILE), "down"], check=False)
+        print("azurite: docker compose services stopped")
+    elif AzuriteProcess.from_config(config).stop():
+        print("azurite: local process stopped")
+    else:
+        print("azurite: nothing started by `make up` is running")
+    state_file.unlink(missing_ok=True)
+
+
+def status(config: LakehouseConfig, tables: bool = True) -> None:
+    azurite = AzuriteProcess.from_config(config)
+    state_file = _state_file(config)
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    if azurite.running():
+        where = {"docker": "in Docker (docker compose)", "local": f"local process pid {azurite.pid()}"}
+        how = where.get(str(state.get("mode")), "started outside `make up`")
+        print(f"azurite: running on {azurite.host}:{azurite.port}, {how}")
+    else:
+        print(f"azurite: not running (expected on {azurite.host}:{azurite.port}); `make up` starts it")
+    target = storage_target(config)
+    print(f"storage target: {target.name} (LAKEHOUSE_STORAGE)")
+    for loc in LOCATIONS:
+        print(f"  {loc:<11} {target.url(loc)}")
+    print("spark: in-process, started by each command (no long-running Spark service locally)")
+    if not tables:
+        return
+    if config.storage == "azurite" and not azurite.running():
+        return
+    from app.pipeline.status import print_status
+
+    print_status(config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emulators", description=__doc__)
+    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("--no-tables", action="store_true", help="status: skip table counts")
+    args = parser.parse_args(argv)
+    try:
+        config = load_config()
+        if args.command == "up":
+            up(config)
+        elif args.command == "down":
+            down(config)
+        else:
+            status(config, tables=not args.no_tables)
+    except LakehouseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
