@@ -228,7 +228,8 @@ class LocalTarget(StorageTarget):
         return self.root / self.container_for(location)
 
     def url(self, location: str) -> str:
-        return self._dir(location).resolve().as_uri()
+        # Spark spells local URLs "file:/abs/path"; match it so locations compare equal.
+        return "file:" + self._dir(location).resolve().as_posix()
 
     def store(self, location: str) -> ObjectStore:
         return LocalStore(self._dir(location))
