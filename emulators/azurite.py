@@ -123,9 +123,12 @@ class AzuriteProcess:
             proc = subprocess.Popen(
                 [
                     str(AZURITE_BIN),
-                    "--blobHost", self.host,
-                    "--blobPort", str(self.port),
-                    "--location", str(self.data_dir),
+                    "--blobHost",
+                    self.host,
+                    "--blobPort",
+                    str(self.port),
+                    "--location",
+                    str(self.data_dir),
                     "--skipApiVersionCheck",
                     "--loose",
                     "--disableProductStyleUrl",

@@ -31,15 +31,20 @@ def docker_compose_command() -> list[str] | None:
     docker = shutil.which("docker")
     if docker:
         try:
-            ok = subprocess.run(
-                [docker, "info"], capture_output=True, timeout=5, check=False
-            ).returncode == 0
+            ok = (
+                subprocess.run(
+                    [docker, "info"], capture_output=True, timeout=5, check=False
+                ).returncode
+                == 0
+            )
         except subprocess.TimeoutExpired:
             ok = False
         if ok:
             probe = subprocess.run([docker, "compose", "version"], capture_output=True, check=False)
-            return [docker, "compose"] if probe.returncode == 0 else (
-                ["docker-compose"] if shutil.which("docker-compose") else None
+            return (
+                [docker, "compose"]
+                if probe.returncode == 0
+                else (["docker-compose"] if shutil.which("docker-compose") else None)
             )
     return None
 
@@ -54,7 +59,9 @@ def up(config: LakehouseConfig) -> str:
         azurite = AzuriteProcess.from_config(config)
         if azurite.running():
             print(f"azurite: already answering on {azurite.host}:{azurite.port}")
-            state = json.loads(_state_file(config).read_text()) if _state_file(config).exists() else {}
+            state = (
+                json.loads(_state_file(config).read_text()) if _state_file(config).exists() else {}
+            )
         elif compose:
             subprocess.run([*compose, "-f", str(COMPOSE_FILE), "up", "-d", "azurite"], check=True)
             state = {"mode": "docker", "compose": compose}
@@ -62,8 +69,10 @@ def up(config: LakehouseConfig) -> str:
         else:
             azurite.start()
             state = {"mode": "local", "pid": azurite.pid()}
-            print(f"azurite: started as local process pid {azurite.pid()} "
-                  f"on {azurite.host}:{azurite.port} (data {azurite.data_dir})")
+            print(
+                f"azurite: started as local process pid {azurite.pid()} "
+                f"on {azurite.host}:{azurite.port} (data {azurite.data_dir})"
+            )
     config.home_path.mkdir(parents=True, exist_ok=True)
     if state:
         _state_file(config).write_text(json.dumps(state))
@@ -93,11 +102,16 @@ def status(config: LakehouseConfig, tables: bool = True) -> None:
     state_file = _state_file(config)
     state = json.loads(state_file.read_text()) if state_file.exists() else {}
     if azurite.running():
-        where = {"docker": "in Docker (docker compose)", "local": f"local process pid {azurite.pid()}"}
+        where = {
+            "docker": "in Docker (docker compose)",
+            "local": f"local process pid {azurite.pid()}",
+        }
         how = where.get(str(state.get("mode")), "started outside `make up`")
         print(f"azurite: running on {azurite.host}:{azurite.port}, {how}")
     else:
-        print(f"azurite: not running (expected on {azurite.host}:{azurite.port}); `make up` starts it")
+        print(
+            f"azurite: not running (expected on {azurite.host}:{azurite.port}); `make up` starts it"
+        )
     target = storage_target(config)
     print(f"storage target: {target.name} (LAKEHOUSE_STORAGE)")
     for loc in LOCATIONS:

@@ -116,8 +116,9 @@ def azurite(test_home: Path, base_config: LakehouseConfig) -> Iterator[AzuriteEn
     process = AzuriteProcess("127.0.0.1", _free_port(), test_home / "azurite")
     process.start()
     endpoint = AzuriteEndpoint(
-        process.host, process.port, f"npm Azurite process on {process.host}:{process.port} "
-        "(no Docker engine reachable)"
+        process.host,
+        process.port,
+        f"npm Azurite process on {process.host}:{process.port} (no Docker engine reachable)",
     )
     _azurite_used.append(endpoint.how)
     try:
@@ -131,7 +132,9 @@ LakehouseFactory = Callable[..., Lakehouse]
 
 @pytest.fixture
 def lakehouse_factory(
-    request: pytest.FixtureRequest, spark, base_config: LakehouseConfig  # type: ignore[no-untyped-def]
+    request: pytest.FixtureRequest,
+    spark,
+    base_config: LakehouseConfig,  # type: ignore[no-untyped-def]
 ) -> Iterator[LakehouseFactory]:
     """Make Lakehouses on fresh, uuid-named storage; all removed at teardown."""
     made: list[Lakehouse] = []

@@ -18,7 +18,9 @@ def compose_config() -> str:
         pytest.skip("docker-compose (Debian package) not installed; .ci/run installs it")
     proc = subprocess.run(
         [binary, "-f", str(ROOT / "docker-compose.yml"), "config"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout

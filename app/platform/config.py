@@ -41,12 +41,18 @@ class LakehouseConfig:
     environment: str = setting("LAKEHOUSE_ENV", "dev", help="catalog name: dev, sit, qa or prod")
     schema: str = setting("LAKEHOUSE_SCHEMA", "fitness", help="schema inside the catalog")
     storage: str = setting("LAKEHOUSE_STORAGE", "azurite", help="local, azurite or adls")
-    home: str = setting("LAKEHOUSE_HOME", str(PROJECT_ROOT / ".lakehouse"), help="project-local state")
-    jars_dir: str = setting("LAKEHOUSE_JARS_DIR", str(PROJECT_ROOT / "jars"), help="Spark's extra jars")
+    home: str = setting(
+        "LAKEHOUSE_HOME", str(PROJECT_ROOT / ".lakehouse"), help="project-local state"
+    )
+    jars_dir: str = setting(
+        "LAKEHOUSE_JARS_DIR", str(PROJECT_ROOT / "jars"), help="Spark's extra jars"
+    )
     spark_master: str = setting("LAKEHOUSE_SPARK_MASTER", "local[*]")
     shuffle_partitions: int = setting("LAKEHOUSE_SHUFFLE_PARTITIONS", 0, help="0 = number of cores")
     processing_time: str = setting("LAKEHOUSE_PROCESSING_TIME", "5 seconds")
-    spark_ui: str = setting("LAKEHOUSE_SPARK_UI", "false", help="true to serve Spark's UI on 127.0.0.1")
+    spark_ui: str = setting(
+        "LAKEHOUSE_SPARK_UI", "false", help="true to serve Spark's UI on 127.0.0.1"
+    )
     driver_memory: str = setting("LAKEHOUSE_DRIVER_MEMORY", "4g")
     # Databricks sets DATABRICKS_RUNTIME_VERSION in every cluster; there the
     # session, catalogs and storage credentials come from the workspace.
@@ -83,7 +89,7 @@ class LakehouseConfig:
         if self.storage == "adls":
             if not self.adls_account:
                 raise ConfigError(
-                    "storage target 'adls' needs AZURE_STORAGE_ACCOUNT (the ADLS Gen2 account name)",
+                    "storage target 'adls' needs AZURE_STORAGE_ACCOUNT (the ADLS Gen2 account)",
                     self.debug_string(),
                 )
             has_sp = self.tenant_id and self.client_id and self.client_secret

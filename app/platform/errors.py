@@ -45,7 +45,9 @@ class TableNotFoundError(LakehouseError):
 class MalformedRecordError(LakehouseError):
     """A landed record cannot be parsed; names the file, record and field."""
 
-    def __init__(self, source_file: str, record: int | None, field: str | None, reason: str) -> None:
+    def __init__(
+        self, source_file: str, record: int | None, field: str | None, reason: str
+    ) -> None:
         self.source_file = source_file
         self.record = record
         self.field = field
@@ -69,9 +71,17 @@ def translate(exc: BaseException, *, where: str = "") -> LakehouseError | BaseEx
     name = type(exc).__name__
     text = str(exc)
     prefix = f"{where}: " if where else ""
-    if name in ("ResourceNotFoundError",) or "PATH_NOT_FOUND" in text or "FileNotFoundException" in text:
+    if (
+        name in ("ResourceNotFoundError",)
+        or "PATH_NOT_FOUND" in text
+        or "FileNotFoundException" in text
+    ):
         return StorageNotFoundError(f"{prefix}{_first_line(text)}")
-    if name in ("ClientAuthenticationError",) or "AuthorizationFailure" in text or "403" in text.split("\n")[0]:
+    if (
+        name in ("ClientAuthenticationError",)
+        or "AuthorizationFailure" in text
+        or "403" in text.split("\n")[0]
+    ):
         return StorageAccessError(
             f"{prefix}access denied ({_first_line(text)}). Check the account key or service "
             "principal settings (AZURE_STORAGE_KEY / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET)."

@@ -7,7 +7,7 @@ Spark) and on Databricks (Unity Catalog, ADLS); only this object differs.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.platform import catalog as cat
 from app.platform.catalog import CatalogNames
@@ -31,7 +31,7 @@ class Lakehouse:
             self.attach(spark)
 
     @classmethod
-    def connect(cls, spark: SparkSession | None = None, **overrides: object) -> Lakehouse:
+    def connect(cls, spark: SparkSession | None = None, **overrides: Any) -> Lakehouse:
         """A Lakehouse from the environment's configuration (see ``load_config``)."""
         return cls(load_config(**overrides), spark)
 

@@ -212,9 +212,11 @@ class StorageTarget(ABC):
 
     def check(self) -> None:
         """Fail fast, with a fix in the message, when the target cannot be reached."""
+        return None
 
     def provision(self) -> None:
         """Create what the external locations need (containers, folders)."""
+        return None
 
 
 class LocalTarget(StorageTarget):

@@ -34,7 +34,10 @@ def test_start_answers_and_stop_only_stops_what_it_started(tmp_path: Path) -> No
 
 def test_up_status_down_cycle(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     config = load_config(
-        env={}, dotenv=Path("/none"), storage="azurite", home=str(tmp_path),
+        env={},
+        dotenv=Path("/none"),
+        storage="azurite",
+        home=str(tmp_path),
         azurite_port=_free_port(),
     )
     try:

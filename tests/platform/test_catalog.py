@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.platform.catalog import CatalogNames
+from app.platform.config import load_config
 from app.platform.errors import ConfigError
 from app.platform.lakehouse import Lakehouse
-from app.platform.config import load_config
-from pathlib import Path
 
 
 def test_local_names_map_catalog_and_schema_onto_one_database() -> None:

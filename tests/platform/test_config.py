@@ -77,7 +77,11 @@ def test_debug_string_masks_every_secret() -> None:
 
 def test_adls_with_account_key_is_accepted() -> None:
     config = load_config(
-        env={"LAKEHOUSE_STORAGE": "adls", "AZURE_STORAGE_ACCOUNT": "acct", "AZURE_STORAGE_KEY": "k"},
+        env={
+            "LAKEHOUSE_STORAGE": "adls",
+            "AZURE_STORAGE_ACCOUNT": "acct",
+            "AZURE_STORAGE_KEY": "k",
+        },
         dotenv=NO_FILE,
     )
     assert config.storage == "adls"

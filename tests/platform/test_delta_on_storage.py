@@ -69,9 +69,7 @@ def test_available_now_stream_honours_its_checkpoint(lakehouse: Lakehouse) -> No
     run_once()
 
     expected = spark.createDataFrame([Row(**r) for r in first + second], EVENTS_SCHEMA)
-    assert_df_equality(
-        spark.read.format("delta").load(target), expected, ignore_row_order=True
-    )
+    assert_df_equality(spark.read.format("delta").load(target), expected, ignore_row_order=True)
     # Two runs, two commits: the second run read only the new file.
     history = spark.sql(f"DESCRIBE HISTORY delta.`{target}`").collect()
     assert len(history) == 2

@@ -26,7 +26,10 @@ def _free_port() -> int:
 
 def test_missing_jar_folder_says_run_make_setup(tmp_path: Path) -> None:
     config = load_config(
-        env={}, dotenv=NO_FILE, storage="local", jars_dir=str(tmp_path / "nojars"),
+        env={},
+        dotenv=NO_FILE,
+        storage="local",
+        jars_dir=str(tmp_path / "nojars"),
         azurite_key=SECRET,
     )
     with pytest.raises(JarsMissingError) as err:
@@ -80,7 +83,9 @@ def test_wait_until_uses_the_injected_clock() -> None:
         slept.append(seconds)
         now[0] += seconds
 
-    assert not wait_until(lambda: False, timeout=1.0, interval=0.25, clock=lambda: now[0], sleep=sleep)
+    assert not wait_until(
+        lambda: False, timeout=1.0, interval=0.25, clock=lambda: now[0], sleep=sleep
+    )
     assert slept == [0.25] * 4
     calls = iter([False, False, True])
     assert wait_until(lambda: next(calls), timeout=5, interval=1, clock=lambda: now[0], sleep=sleep)
