@@ -82,5 +82,9 @@ def build_session(config: LakehouseConfig, app_name: str = "lakehouse") -> Spark
     for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
+    # Local only: Auto Loader's format("cloudFiles") served by Spark's file source.
+    from emulators.cloudfiles import install as install_cloudfiles
+
+    install_cloudfiles()
     spark.sparkContext.setLogLevel(os.environ.get("LAKEHOUSE_SPARK_LOG_LEVEL", "ERROR"))
     return spark
