@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 FAIR_SCHEDULER_FILE = Path(__file__).with_name("fairscheduler.xml")
+LOG4J_FILE = Path(__file__).with_name("log4j2.properties")
 # Spark masks conf values whose keys match this in logs and its UI; the
 # default misses Hadoop's 'fs.azure.account.key.*' and OAuth client secrets.
 REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key|account\.key|client\.secret"
@@ -30,7 +31,9 @@ def spark_conf(config: LakehouseConfig) -> dict[str, str]:
         "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
         "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
         "spark.sql.session.timeZone": "UTC",
-        "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+        "spark.driver.extraJavaOptions": (
+            f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J_FILE.as_uri()}"
+        ),
         "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
         "spark.driver.memory": config.driver_memory,
         "spark.sql.shuffle.partitions": str(partitions),
