@@ -118,10 +118,10 @@ class LakehouseConfig:
         parts = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.metadata["secret"] and value:
-                value = "***"
-            if value != f.default or f.name in ("storage", "environment"):
-                parts.append(f"{f.name}={value} (${f.metadata['env']})")
+            if value == f.default and f.name not in ("storage", "environment"):
+                continue
+            shown = "***" if f.metadata["secret"] and value else value
+            parts.append(f"{f.name}={shown} (${f.metadata['env']})")
         return ", ".join(parts)
 
     def replace(self, **changes: Any) -> LakehouseConfig:
