@@ -1,0 +1,77 @@
+"""DDL setup for every table and the gym_summary view, its validation, and the cleanup."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from app.pipeline import settings
+from app.pipeline.schemas import TABLES
+from app.platform.errors import TableNotFoundError
+
+if TYPE_CHECKING:
+    from app.platform.lakehouse import Lakehouse
+
+log = logging.getLogger(__name__)
+
+# Landing data the pipeline owns in the data zone (the cleanup removes it).
+LANDING_PREFIXES = ("raw/", f"{settings.HISTORY_FOLDER}/", "ground_truth/")
+
+
+def gym_summary_sql(lh: Lakehouse) -> str:
+    """Per gym visit and workout inside it; minutes at full precision (micros / 60e6)."""
+    return f"""
+SELECT to_date(l.login) AS date, l.gym, l.mac_address, w.workout_id, w.session_id,
+       (unix_micros(l.logout) - unix_micros(l.login)) / 60e6 AS minutes_in_gym,
+       (unix_micros(w.end_time) - unix_micros(w.start_time)) / 60e6 AS minutes_exercising
+FROM {lh.table("gym_logs")} l
+JOIN (SELECT u.mac_address, c.workout_id, c.session_id, c.start_time, c.end_time
+      FROM {lh.table("completed_workouts")} c
+      JOIN {lh.table("users")} u ON c.user_id = u.user_id) w
+  ON l.mac_address = w.mac_address AND w.start_time BETWEEN l.login AND l.logout
+""".strip()
+
+
+def setup(lh: Lakehouse) -> list[str]:
+    """Create the schema, every table (IF NOT EXISTS) and the view; returns their names."""
+    lh.create_schema()
+    made = []
+    for name, (columns, partitioned_by) in TABLES.items():
+        props = {"delta.enableChangeDataFeed": "true"} if name in settings.CHANGE_FEED else None
+        made.append(lh.create_table(name, columns, partitioned_by=partitioned_by, properties=props))
+    for view in settings.VIEWS:
+        made.append(lh.create_view(view, gym_summary_sql(lh)))
+    log.info("setup: %d tables and views in %s", len(made), lh.database)
+    return made
+
+
+def validate(lh: Lakehouse) -> None:
+    """Check that every table and view exists.
+
+    Raises:
+        TableNotFoundError: names the missing tables and how to create them.
+    """
+    present = {
+        row.tableName
+        for row in lh.spark.sql(f"SHOW TABLES IN {lh.database}").collect()
+        if not row.isTemporary
+    }
+    missing = [t for t in (*settings.TABLES, *settings.VIEWS) if t not in present]
+    if missing:
+        raise TableNotFoundError(
+            f"setup incomplete in {lh.database}: missing {', '.join(missing)}. "
+            "Run `python -m app.pipeline setup`."
+        )
+
+
+def cleanup(lh: Lakehouse) -> None:
+    """Drop the schema (tables, views, data), remove landing data and checkpoints."""
+    for query in lh.spark.streams.active:
+        if (query.name or "").startswith(f"{lh.database}."):
+            query.stop()
+    lh.drop_schema()
+    zone = lh.store("data_zone")
+    for prefix in LANDING_PREFIXES:
+        zone.delete_prefix(prefix)
+    lh.store("checkpoint").delete_prefix("checkpoints/")
+    log.info("cleanup: dropped %s, removed landing data and checkpoints", lh.database)

@@ -1,0 +1,92 @@
+"""The pipeline's configuration in one place: table names, landing folders, options, triggers.
+
+Runtime parameters (environment, run type, processing time) arrive as the
+three notebook widgets did, through ``RunParameters``; everything else a
+data engineer would tune lives here as named constants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.platform.config import ENVIRONMENTS
+
+# --- tables, by layer --------------------------------------------------------
+BRONZE = ("registered_users_bz", "gym_logins_bz", "kafka_multiplex_bz")
+SILVER = (
+    "users",
+    "gym_logs",
+    "user_profile",
+    "heart_rate",
+    "workouts",
+    "completed_workouts",
+    "workout_bpm",
+    "user_bins",
+)
+GOLD = ("workout_bpm_summary",)
+HISTORY = ("date_lookup",)
+QUARANTINE = "quarantine"
+VIEWS = ("gym_summary",)
+TABLES = (*BRONZE, QUARANTINE, *HISTORY, *SILVER, *GOLD)
+
+# --- landing zone (relative to the data_zone external location) --------------
+LANDING = {
+    "registered_users_bz": "raw/registered_users_bz",
+    "gym_logins_bz": "raw/gym_logins_bz",
+    "kafka_multiplex_bz": "raw/kafka_multiplex_bz",
+}
+LANDING_FORMAT = {
+    "registered_users_bz": "csv",
+    "gym_logins_bz": "csv",
+    "kafka_multiplex_bz": "json",
+}
+HISTORY_FOLDER = "test_data"
+RESCUED = "_rescued_data"
+
+# --- Kafka topics of the multiplexed stream -----------------------------------
+TOPICS = ("user_info", "workout", "bpm")
+# A record timestamp at or above this is milliseconds (1e11 s is the year 5138,
+# 1e11 ms is 1973): Kafka writes ms, some exports carry seconds.
+MILLIS_THRESHOLD = 100_000_000_000
+
+# --- streaming ---------------------------------------------------------------
+MAX_FILES_PER_TRIGGER = 1000
+# Event-time watermark of the dense streams and of the stream-stream joins.
+# It must exceed the latest a record may land after its event time (the
+# generator's late_max_seconds, 600 s by default) or late records would be
+# dropped as too late; it only costs state size.
+WATERMARK_DELAY = "20 minutes"
+# A workout stop must come within this long of its start (DOMAIN.md).
+SESSION_MAX = "3 hours"
+DEFAULT_PROCESSING_TIME = "5 seconds"
+RUN_TYPES = ("once", "stream")
+POOLS = {"bronze": "bronze", "silver": "silver", "gold": "gold"}
+
+# Silver runs in dependency stages when run once: a stage only reads tables
+# that earlier stages have finished writing.
+SILVER_STAGES: tuple[tuple[str, ...], ...] = (
+    ("users", "gym_logs", "user_profile", "heart_rate", "workouts"),
+    ("user_bins", "completed_workouts"),
+    ("workout_bpm",),
+)
+
+# Tables whose changes downstream streams read as a change feed (they are
+# updated in place by MERGE, so a plain Delta stream would see rewrites).
+CHANGE_FEED = ("user_profile", "user_bins")
+
+
+@dataclass(frozen=True)
+class RunParameters:
+    """The three notebook widgets: environment, run type, processing time."""
+
+    environment: str = "dev"
+    run_type: str = "once"
+    processing_time: str = DEFAULT_PROCESSING_TIME
+
+    def __post_init__(self) -> None:
+        if self.environment not in ENVIRONMENTS:
+            raise ValueError(
+                f"environment {self.environment!r} is not one of {', '.join(ENVIRONMENTS)}"
+            )
+        if self.run_type not in RUN_TYPES:
+            raise ValueError(f"run type {self.run_type!r} is not one of {', '.join(RUN_TYPES)}")

@@ -1,0 +1,71 @@
+"""Shared streaming plumbing: triggers, scheduler pools, checkpoints, query names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+    from pyspark.sql.streaming import StreamingQuery
+
+    from app.platform.lakehouse import Lakehouse
+
+BatchFunction = Callable[["DataFrame", int], None]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """available-now (run once) or a processing-time interval (stream)."""
+
+    processing_time: str | None = None
+
+    @property
+    def once(self) -> bool:
+        return self.processing_time is None
+
+    def kwargs(self) -> dict[str, Any]:
+        if self.processing_time is None:
+            return {"availableNow": True}
+        return {"processingTime": self.processing_time}
+
+
+AVAILABLE_NOW = Trigger()
+
+
+def query_name(lh: Lakehouse, table: str) -> str:
+    """Unique per schema, so two lakehouses in one session never clash."""
+    return f"{lh.database}.{table}"
+
+
+def in_pool(spark: Any, pool: str) -> None:
+    spark.sparkContext.setLocalProperty("spark.scheduler.pool", pool)
+
+
+def start(
+    lh: Lakehouse,
+    table: str,
+    df: DataFrame,
+    batch_fn: BatchFunction,
+    trigger: Trigger,
+    pool: str,
+) -> StreamingQuery:
+    """Start ``df`` into ``batch_fn`` (foreachBatch) with the table's own checkpoint."""
+    spark = lh.spark
+
+    def run_batch(batch: DataFrame, batch_id: int) -> None:
+        in_pool(batch.sparkSession, pool)
+        batch_fn(batch, batch_id)
+
+    in_pool(spark, pool)  # the query's thread inherits the pool
+    try:
+        return (
+            df.writeStream.queryName(query_name(lh, table))
+            .foreachBatch(run_batch)
+            .option("checkpointLocation", lh.checkpoint(table))
+            .trigger(**trigger.kwargs())
+            .start()
+        )
+    finally:
+        in_pool(spark, "default")
