@@ -311,7 +311,8 @@ class Generator:
             if faults.late > 0 and following is not None:
                 mt = sl.time[s:e]
                 tmax = float(mt.max())
-                late = (mt >= tmax - spec.late_max_seconds) & (g.random(m) < faults.late)
+                near = (mt >= tmax - spec.late_max_seconds) & (mt < tmax)
+                late = near & (g.random(m) < faults.late)
                 if late.any():
                     lag = float(tmax - mt[late].min())
                     self.tallies.max_lateness_seconds = max(self.tallies.max_lateness_seconds, lag)
