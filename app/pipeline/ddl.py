@@ -32,9 +32,23 @@ JOIN (SELECT u.mac_address, c.workout_id, c.session_id, c.start_time, c.end_time
 """.strip()
 
 
+def make_landing_folders(lh: Lakehouse) -> None:
+    """Create the landing folders, so a stream can start before the first file lands."""
+    spark = lh.spark
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    conf = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
+    for folder in settings.LANDING.values():
+        path = jvm.org.apache.hadoop.fs.Path(lh.path("data_zone", folder))
+        fs = path.getFileSystem(conf)
+        if not fs.exists(path):
+            fs.mkdirs(path)
+
+
 def setup(lh: Lakehouse) -> list[str]:
-    """Create the schema, every table (IF NOT EXISTS) and the view; returns their names."""
+    """Create the schema, every table (IF NOT EXISTS), the view and the landing folders."""
     lh.create_schema()
+    make_landing_folders(lh)
     made = []
     for name, (columns, partitioned_by) in TABLES.items():
         props = {"delta.enableChangeDataFeed": "true"} if name in settings.CHANGE_FEED else None
