@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -143,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       TimeElapsedColumn(), console=console) as bar:
             for n in sets:
                 task = bar.add_task(f"set {n}", total=gen.planned_records(n))
-                results.append(gen.write_set(n, sink, lambda k, t=task: bar.advance(t, k)))
+                results.append(gen.write_set(n, sink, partial(bar.advance, task)))
                 bar.update(task, completed=bar.tasks[task].total)
     console.print(summary(results))
     if results:
