@@ -1,0 +1,82 @@
+"""`make status`: every table's row count and each stream's checkpoint position."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from app.pipeline import settings
+
+if TYPE_CHECKING:
+    from app.platform.config import LakehouseConfig
+    from app.platform.lakehouse import Lakehouse
+
+STREAMED = (*settings.BRONZE, *settings.SILVER, *settings.GOLD)
+
+
+def table_rows(lh: Lakehouse) -> dict[str, int | None]:
+    """Row count of every table and view; None when it does not exist."""
+    present = {r.tableName for r in lh.spark.sql(f"SHOW TABLES IN {lh.database}").collect()} if (
+        lh.spark.catalog.databaseExists(lh.database)
+    ) else set()
+    out: dict[str, int | None] = {}
+    for t in (*settings.TABLES, *settings.VIEWS):
+        out[t] = lh.spark.table(lh.table(t)).count() if t in present else None
+    return out
+
+
+def _latest(names: list[str], folder: str) -> int | None:
+    ids = [int(n.rsplit("/", 1)[-1]) for n in names
+           if n.startswith(folder) and n.rsplit("/", 1)[-1].isdigit()]
+    return max(ids) if ids else None
+
+
+def checkpoint_position(lh: Lakehouse, table: str) -> dict[str, Any]:
+    """Latest planned and committed batch ids and the source offsets of the latest batch."""
+    store = lh.store("checkpoint")
+    base = f"checkpoints/{table}/"
+    names = store.list(base)
+    planned = _latest(names, f"{base}offsets/")
+    committed = _latest(names, f"{base}commits/")
+    offsets: list[Any] = []
+    if planned is not None:
+        lines = store.get_bytes(f"{base}offsets/{planned}").decode().splitlines()
+        # Line 1 is the log version, line 2 the batch metadata, then one line per source.
+        for line in lines[2:]:
+            try:
+                offsets.append(json.loads(line))
+            except ValueError:
+                offsets.append(line)
+    return {"batch": planned, "committed": committed, "offsets": offsets}
+
+
+def _short(offset: Any) -> str:
+    if isinstance(offset, dict):
+        if "reservoirVersion" in offset:
+            return f"delta v{offset['reservoirVersion']}/{offset.get('index')}"
+        if "logOffset" in offset:
+            return f"files log {offset['logOffset']}"
+        return json.dumps(offset, separators=(",", ":"))[:40]
+    return str(offset)[:40]
+
+
+def print_status(config: LakehouseConfig) -> None:
+    """Print every table's row count and each stream's checkpoint position."""
+    from app.platform.lakehouse import Lakehouse
+
+    lh = Lakehouse(config)
+    rows = table_rows(lh)
+    print(f"tables in {lh.database}:")
+    for table, n in rows.items():
+        print(f"  {table:<22} {'(missing)' if n is None else f'{n:>12,} rows'}")
+    print(f"streams (checkpoints under {lh.path('checkpoint', 'checkpoints')}):")
+    for table in STREAMED:
+        pos = checkpoint_position(lh, table)
+        if pos["batch"] is None:
+            print(f"  {table:<22} no checkpoint yet")
+            continue
+        sources = ", ".join(_short(o) for o in pos["offsets"])
+        print(
+            f"  {table:<22} batch {pos['batch']} (committed {pos['committed']}) "
+            f"sources: {sources}"
+        )
