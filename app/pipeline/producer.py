@@ -103,7 +103,7 @@ class ContinuousProducer(threading.Thread):
     def run(self) -> None:
         try:
             n = landed_sets(self.lh) + 1
-            if n == 1:
+            if n == 1 and not self.lh.store("data_zone").list(f"{settings.HISTORY_FOLDER}/"):
                 land_history(self.lh, self.spec)
             while not self.stopped.is_set() and n <= self.spec.sets:
                 began = time.monotonic()

@@ -90,9 +90,28 @@ def active_queries(lh: Lakehouse) -> dict[str, StreamingQuery]:
     }
 
 
+def stop_gracefully(
+    queries: list[StreamingQuery],
+    timeout: float = 60.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Stop each query between two triggers rather than in the middle of a batch.
+
+    Interrupting a batch is safe (the checkpoint replays it) but noisy; so
+    upstream first, each query is stopped as soon as it is not running a
+    trigger, or after ``timeout`` seconds in any case.
+    """
+    for q in queries:
+        deadline = clock() + timeout
+        while q.isActive and q.status.get("isTriggerActive") and clock() < deadline:
+            sleep(0.05)
+        if q.isActive:
+            q.stop()
+
+
 def stop_all(lh: Lakehouse) -> None:
-    for q in active_queries(lh).values():
-        q.stop()
+    stop_gracefully(list(active_queries(lh).values()))
 
 
 def run(lh: Lakehouse, params: settings.RunParameters) -> list[StreamingQuery]:

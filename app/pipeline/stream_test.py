@@ -51,9 +51,7 @@ def stream_test(
             validate_set(lh, manifest)
             report.sets.append({"set": n, "counts": manifest["counts"], "caught_up_s": waited})
     finally:
-        for q in queries:
-            if q.isActive:
-                q.stop()
+        run.stop_gracefully(queries)
     if not keep:
         ddl.cleanup(lh)
     report.seconds = time.perf_counter() - began

@@ -1,0 +1,139 @@
+"""`python -m app.pipeline once|stream|batch-test|stream-test|setup|cleanup|produce|status`.
+
+The three notebook widgets are --env, the command (once or stream) and
+--processing-time. Storage comes from LAKEHOUSE_STORAGE (local, azurite, adls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from app.platform.config import ENVIRONMENTS
+from app.platform.errors import LakehouseError
+
+COMMANDS = ("once", "stream", "batch-test", "stream-test", "setup", "cleanup", "produce",
+            "status")
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m app.pipeline", description=__doc__)
+    p.add_argument("command", choices=COMMANDS)
+    p.add_argument("--env", choices=ENVIRONMENTS, default=None, help="catalog (LAKEHOUSE_ENV)")
+    p.add_argument("--processing-time", default=None, help='stream trigger, e.g. "5 seconds"')
+    p.add_argument("--sets", type=int, default=2, help="generated sets (tests, produce)")
+    p.add_argument("--set", type=int, default=None, help="produce: land only set N")
+    p.add_argument("--scale", type=float, default=None, help="generator scale")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--all-faults", action="store_true", help="generator faults on")
+    p.add_argument("--folder", type=Path, default=None, help="produce: land files from here")
+    p.add_argument("--pause", type=float, default=10.0, help="stream: seconds between sets")
+    p.add_argument("--duration", type=float, default=None, help="stream: stop after seconds")
+    p.add_argument("--no-producer", action="store_true", help="stream: do not land data")
+    p.add_argument("--keep", action="store_true", help="tests: keep the tables at the end")
+    return p.parse_args(argv)
+
+
+def spec_from(args: argparse.Namespace, sets: int, scale: float):  # type: ignore[no-untyped-def]
+    from data_generators import Faults, GeneratorSpec
+
+    faults = Faults.all_on() if args.all_faults else Faults()
+    return GeneratorSpec(seed=args.seed, sets=sets, scale=scale, faults=faults)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    from app.platform.config import load_config
+    from app.platform.lakehouse import Lakehouse
+
+    overrides = {"environment": args.env} if args.env else {}
+    try:
+        config = load_config(**overrides)
+        processing_time = args.processing_time or config.processing_time
+        if args.command == "status":
+            from app.pipeline.status import print_status
+
+            print_status(config)
+            return 0
+        lh = Lakehouse(config)
+        lh.target.provision()
+        return dispatch(args, lh, processing_time)
+    except LakehouseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def dispatch(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: ignore[no-untyped-def]
+    from app.pipeline import batch_test, ddl, history, producer, run, stream_test
+
+    cmd = args.command
+    if cmd == "setup":
+        run.prepare(lh)
+        ddl.validate(lh)
+        days = history.validate_history(lh) if producer.latest_manifest(lh) else 0
+        print(f"setup ok: {lh.database} ({days} days of history)")
+    elif cmd == "cleanup":
+        ddl.cleanup(lh)
+        print(f"cleaned up {lh.database}, landing data and checkpoints")
+    elif cmd == "once":
+        timings = run.run_once(lh)
+        print("run once: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
+    elif cmd == "produce":
+        if args.folder:
+            landed = producer.land_folder(lh, args.folder)
+            print(f"landed {len(landed)} files from {args.folder}")
+        else:
+            spec = spec_from(args, max(args.sets, args.set or 0), args.scale or 1.0)
+            first = args.set or producer.landed_sets(lh) + 1
+            last = args.set or args.sets
+            if first == 1:
+                producer.land_history(lh, spec)
+            for n in range(first, last + 1):
+                m = producer.produce_set(lh, spec, n)
+                print(f"landed set {n}: {m['counts']['kafka_multiplex_bz']:,} Kafka records "
+                      "(cumulative)")
+    elif cmd == "batch-test":
+        report = batch_test.batch_test(lh, spec_from(args, args.sets, args.scale or 1.0),
+                                       keep=args.keep)
+        print(f"batch test passed: {len(report.sets)} sets in {report.seconds:.1f}s")
+    elif cmd == "stream-test":
+        report = stream_test.stream_test(
+            lh, spec_from(args, args.sets, args.scale or 1.0), processing_time, keep=args.keep
+        )
+        print(f"stream test passed: {len(report.sets)} sets in {report.seconds:.1f}s")
+    elif cmd == "stream":
+        return stream(args, lh, processing_time)
+    return 0
+
+
+def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: ignore[no-untyped-def]
+    from app.pipeline import live, producer, run
+
+    prod = None
+    if not args.no_producer:
+        spec = spec_from(args, 100_000, args.scale or 0.25)
+        if producer.landed_sets(lh) == 0:
+            producer.land_history(lh, spec)  # before the history loader runs
+        prod = producer.ContinuousProducer(lh, spec, pause=args.pause)
+    queries = run.start_all(lh, processing_time)
+    if prod is not None:
+        prod.start()
+    try:
+        live.show(lh, run.active_queries(lh), prod, args.duration)
+    except KeyboardInterrupt:
+        print("\nCtrl-C: stopping the producer and the streams (checkpoints kept) ...")
+    finally:
+        if prod is not None:
+            prod.stop()
+            prod.join()
+        run.stop_gracefully(queries)
+    print("stopped; run again to resume from the checkpoints")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
