@@ -9,6 +9,7 @@ a small object-store API with atomic writes.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -271,6 +272,9 @@ class _BlobTarget(StorageTarget):
 
 
 def _import_blob() -> Any:
+    # The Azure SDK logs every request and response at INFO: far too loud for a
+    # terminal running a live view. Errors still surface as exceptions.
+    logging.getLogger("azure").setLevel(logging.WARNING)
     try:
         import azure.storage.blob as blob
     except ImportError as exc:  # pragma: no cover - installed by make setup
