@@ -45,8 +45,8 @@ def spec_from(args: argparse.Namespace, sets: int, scale: float):  # type: ignor
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("py4j").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("app").setLevel(logging.INFO)
     from app.platform.config import load_config
     from app.platform.lakehouse import Lakehouse
 
@@ -111,8 +111,25 @@ def dispatch(args: argparse.Namespace, lh, processing_time: str) -> int:  # type
 
 
 def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: ignore[no-untyped-def]
+    """Every stream continuously, a producer landing sets, a live view; Ctrl-C stops cleanly.
+
+    The first Ctrl-C only sets a flag (a KeyboardInterrupt raised inside a
+    Py4J call would break the gateway and leave batches half-stopped); the
+    view then returns, the producer finishes its current set, and each stream
+    stops between two triggers. A second Ctrl-C interrupts at once.
+    """
+    import signal
+    import threading
+
     from app.pipeline import live, producer, run
 
+    stop = threading.Event()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     prod = None
     if not args.no_producer:
         spec = spec_from(args, 100_000, args.scale or 0.25)
@@ -123,15 +140,20 @@ def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: 
     if prod is not None:
         prod.start()
     try:
-        live.show(lh, run.active_queries(lh), prod, args.duration)
-    except KeyboardInterrupt:
-        print("\nCtrl-C: stopping the producer and the streams (checkpoints kept) ...")
+        live.show(lh, run.active_queries(lh), prod, args.duration, stop=stop)
+        if stop.is_set():
+            print("\nCtrl-C: stopping the producer and the streams (checkpoints kept) ...")
     finally:
         if prod is not None:
             prod.stop()
             prod.join()
         run.stop_gracefully(queries)
-    print("stopped; run again to resume from the checkpoints")
+        signal.signal(signal.SIGINT, previous)
+    if prod is not None and prod.error is not None:
+        print(f"producer failed: {prod.error}", file=sys.stderr)
+        return 1
+    print(f"stopped; sets landed this run: {prod.landed if prod else []}; "
+          "run again to resume from the checkpoints")
     return 0
 
 

@@ -6,6 +6,7 @@ ingested; for silver and gold, versions of its source tables not yet read.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +65,9 @@ def show(
     producer: ContinuousProducer | None,
     duration: float | None = None,
     refresh: float = 3.0,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Refresh the view until Ctrl-C (KeyboardInterrupt propagates) or ``duration`` passes."""
+    """Refresh the view until ``stop`` is set (Ctrl-C) or ``duration`` passes."""
     from rich.live import Live
 
     began = time.monotonic()
@@ -78,9 +80,14 @@ def show(
         return ", ".join(map(str, producer.landed[-5:])) or "none yet"
 
     with Live(render(lh, queries, landed(), 0.0), refresh_per_second=1) as live:
-        while duration is None or time.monotonic() - began < duration:
+        while (duration is None or time.monotonic() - began < duration) and not (
+            stop is not None and stop.is_set()
+        ):
             for name, q in queries.items():
                 if q.exception() is not None:
                     raise RuntimeError(f"stream {name} failed: {q.exception()}")
             live.update(render(lh, queries, landed(), time.monotonic() - began))
-            time.sleep(refresh)  # a display refresh interval, not a wait for data
+            if stop is not None:
+                stop.wait(refresh)  # the display's refresh interval, not a wait for data
+            else:
+                time.sleep(refresh)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.pipeline import run, settings
+from app.pipeline import run, settings, status
 from app.pipeline.validate import COUNTED
 from tests.pipeline import handmade
 
@@ -58,6 +58,11 @@ def test_hand_worked_set_once_then_idempotent(local_lakehouse):
     reasons = sorted(quarantined.values())
     assert reasons[0] == "bad-1.csv: field 'user_id' value 'x2' is not a BIGINT"
     assert reasons[1] == "bad-1.json: not a valid JSON record"
+
+    # make status: every table's rows, each stream's checkpoint position.
+    assert status.table_rows(lh)["kafka_multiplex_bz"] == 9
+    pos = status.checkpoint_position(lh, "workout_bpm_summary")
+    assert pos["committed"] == pos["batch"] and len(pos["offsets"]) == 2  # two Delta sources
 
     # Running again with no new data changes no table.
     before = snapshot(lh)
