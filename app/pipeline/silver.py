@@ -258,20 +258,24 @@ def completed_workouts(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
     return df, insert_new(lh, "completed_workouts", ["user_id", "workout_id", "session_id"])
 
 
+BPM_KEYS = ["user_id", "workout_id", "session_id", "time"]
+BPM_COLUMNS = ("user_id", "workout_id", "session_id", "start_time", "end_time", "time", "heartrate")
+
+
 def workout_bpm(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
     from pyspark.sql import functions as F
 
     spark = lh.spark
+    # The user -> device lookup is a stream too (its state kept: users are
+    # few), so a session whose user registers late still joins when it does.
+    devices = spark.readStream.table(lh.table("users")).select(
+        F.col("user_id").cast("int").alias("device_user_id"), "device_id"
+    )
     sessions = (
         spark.readStream.table(lh.table("completed_workouts"))
-        .join(
-            spark.read.table(lh.table("users")).select(
-                F.col("user_id").cast("int").alias("user_id"), "device_id"
-            ),
-            "user_id",
-        )
-        .select("user_id", "device_id", "workout_id", "session_id", "start_time", "end_time")
         .withWatermark("end_time", settings.WATERMARK_DELAY)
+        .join(devices, F.expr("user_id = device_user_id"))
+        .select("user_id", "device_id", "workout_id", "session_id", "start_time", "end_time")
     )
     readings = (
         spark.readStream.table(lh.table("heart_rate"))
@@ -285,8 +289,60 @@ def workout_bpm(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
             f"""bpm_device_id = device_id AND time > start_time AND time <= end_time
             AND end_time < time + INTERVAL {settings.SESSION_MAX}"""
         ),
-    ).select("user_id", "workout_id", "session_id", "start_time", "end_time", "time", "heartrate")
-    return df, insert_new(lh, "workout_bpm", ["user_id", "workout_id", "session_id", "time"])
+    ).select(*BPM_COLUMNS)
+    insert = insert_new(lh, "workout_bpm", BPM_KEYS)
+
+    def upsert(batch: DataFrame, batch_id: int) -> None:
+        insert(batch, batch_id)
+        repair_workout_bpm(lh)
+
+    return df, upsert
+
+
+def repair_workout_bpm(lh: Lakehouse) -> int:
+    """Join, from the tables, the completed sessions the stream-stream join never produced.
+
+    The join only sees a session while its user is known and its readings are
+    in state: a session whose user registers late (the users stream lagging
+    behind, in stream mode) is dropped by the users lookup, and one that comes
+    after the watermark has passed its readings finds them evicted. Those
+    sessions have no workout_bpm rows; here they are joined from the tables.
+    Insert-only on the same key, so it never duplicates what the join writes.
+    Returns the number of sessions repaired (sessions without readings count).
+    """
+    from pyspark.sql import functions as F
+
+    spark = lh.spark
+    done = spark.read.table(lh.table("workout_bpm")).select(
+        "user_id", "workout_id", "session_id"
+    ).distinct()
+    users = spark.read.table(lh.table("users")).select(
+        F.col("user_id").cast("int").alias("user_id"), "device_id"
+    )
+    missing = (
+        spark.read.table(lh.table("completed_workouts"))
+        .join(done, ["user_id", "workout_id", "session_id"], "left_anti")
+        .join(users, "user_id")
+        .persist()
+    )
+    try:
+        n = missing.count()
+        if n == 0:
+            return 0
+        rows = (
+            spark.read.table(lh.table("heart_rate"))
+            .where("valid")
+            .select(F.col("device_id").alias("bpm_device_id"), "time", "heartrate")
+            .join(
+                F.broadcast(missing),
+                F.expr("bpm_device_id = device_id AND time > start_time AND time <= end_time"),
+            )
+            .select(*BPM_COLUMNS)
+        )
+        insert_new(lh, "workout_bpm", BPM_KEYS)(rows, -1)
+        return n
+    finally:
+        missing.unpersist()
 
 
 # --- user_bins (SCD type 1) ----------------------------------------------------

@@ -79,3 +79,24 @@ def test_hand_worked_set_once_then_idempotent(local_lakehouse):
     run.run_once(lh)
     assert snapshot(lh, silver_gold) == before
     assert spark.table(lh.table("kafka_multiplex_bz")).count() == 2 * 9
+
+
+def test_user_registered_after_the_workout_still_reaches_gold(local_lakehouse):
+    """The users file lands after the workout was processed: workout_bpm and gold catch up."""
+    lh = local_lakehouse
+    zone = lh.store("data_zone")
+    handmade.land(zone)
+    users_csv = zone.get_bytes("raw/registered_users_bz/users-1.csv")
+    zone.delete_prefix("raw/registered_users_bz/")
+    run.run_once(lh)
+    spark = lh.spark
+    assert spark.table(lh.table("completed_workouts")).count() == 1
+    assert spark.table(lh.table("workout_bpm")).count() == 0  # no device for user 1 yet
+
+    zone.put_bytes("raw/registered_users_bz/users-late.csv", users_csv)
+    run.run_once(lh)
+    assert spark.table(lh.table("workout_bpm")).count() == 3
+    summary = spark.table(lh.table("workout_bpm_summary")).collect()
+    assert [(r.user_id, r.min_bpm, r.avg_bpm, r.max_bpm, r.num_recordings) for r in summary] == [
+        (1, 100.0, 120.0, 140.0, 3)
+    ]
