@@ -124,6 +124,7 @@ def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: 
     from app.pipeline import live, producer, run
 
     stop = threading.Event()
+    lh.spark  # noqa: B018 - start Spark first: its SparkContext installs its own SIGINT handler
 
     def on_sigint(signum: int, frame: object) -> None:
         stop.set()
