@@ -11,7 +11,8 @@
 - completed_workouts, workout_bpm: stream-stream joins with watermarks on both
   sides and time-range conditions, so state is bounded and a session that
   starts in one run and stops in the next still joins (the state is in the
-  checkpoint).
+  checkpoint). The user -> device lookup of workout_bpm is a stream as well,
+  and sessions the join could not produce are repaired from the tables.
 - user_bins: SCD type 1 from the user_profile change feed.
 Event times are DOUBLE epoch seconds cast to TIMESTAMP (microseconds).
 """
