@@ -162,6 +162,6 @@ def install() -> None:
     DataStreamReader.format = format  # type: ignore[method-assign,assignment]
     DataStreamReader.option = option  # type: ignore[method-assign,assignment]
     DataStreamReader.options = options  # type: ignore[method-assign]
-    DataStreamReader.schema = schema  # type: ignore[method-assign]
+    DataStreamReader.schema = schema  # type: ignore[method-assign,assignment]
     DataStreamReader.load = load  # type: ignore[method-assign]
     _installed = True

@@ -81,7 +81,9 @@ def raw_text(table: str) -> Column:
 def _columns(table: str) -> list[str]:
     from pyspark.sql.types import StructType
 
-    return StructType.fromDDL(TABLES[table][0]).fieldNames()
+    schema = StructType.fromDDL(TABLES[table][0])
+    assert isinstance(schema, StructType)
+    return schema.fieldNames()
 
 
 def _with_dates(lh: Lakehouse, good: DataFrame) -> DataFrame:

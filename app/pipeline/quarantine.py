@@ -10,7 +10,7 @@ never reach bronze.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from app.pipeline import settings
@@ -28,7 +28,9 @@ def fields_of(ddl: str) -> list[tuple[str, str]]:
     """(name, SQL type) of each top-level field of a DDL schema."""
     from pyspark.sql.types import StructType
 
-    return [(f.name, f.dataType.simpleString().upper()) for f in StructType.fromDDL(ddl).fields]
+    schema = StructType.fromDDL(ddl)
+    assert isinstance(schema, StructType)
+    return [(f.name, f.dataType.simpleString().upper()) for f in schema.fields]
 
 
 def _strings_ddl(fields: Sequence[tuple[str, str]]) -> str:
@@ -94,7 +96,8 @@ def json_reason(ddl: str, required: Sequence[str]) -> Column:
 
 
 def value_reason(
-    topic_col: str, value_col: str, schemas: dict[str, str], required: dict[str, Sequence[str]]
+    topic_col: str, value_col: str, schemas: Mapping[str, str],
+    required: Mapping[str, Sequence[str]],
 ) -> Column:
     """Why a multiplexed record's JSON ``value`` does not fit its topic's document."""
     from pyspark.sql import functions as F

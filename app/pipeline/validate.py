@@ -87,7 +87,7 @@ def normalize_raw(raw: str) -> Any:
         return ("json", tuple(sorted((k, _num(v)) for k, v in doc.items())))
     if raw.lstrip().startswith("{"):
         return ("text", raw)
-    cells = []
+    cells: list[Any] = []
     for cell in raw.split(","):
         try:
             cells.append(round(float(cell), 6))
