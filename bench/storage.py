@@ -120,6 +120,9 @@ def main() -> int:
         for lakehouse in lakehouses.values():
             for location in ("data_zone", "checkpoint", "tables"):
                 lakehouse.store(location).delete_prefix("")
+                if lakehouse.target.name == "azurite":
+                    container = lakehouse.target.container_for(location)
+                    lakehouse.target.blob_service().delete_container(container)  # type: ignore[attr-defined]
 
         print(
             f"storage benchmark: {args.rows:,} rows written + MERGE of {args.rows:,} rows "

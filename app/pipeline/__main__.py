@@ -32,6 +32,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pause", type=float, default=10.0, help="stream: seconds between sets")
     p.add_argument("--duration", type=float, default=None, help="stream: stop after seconds")
     p.add_argument("--no-producer", action="store_true", help="stream: do not land data")
+    p.add_argument("--no-live", action="store_true",
+                   help="stream: print the table every 30 s instead of a live view (logs)")
     p.add_argument("--keep", action="store_true", help="tests: keep the tables at the end")
     return p.parse_args(argv)
 
@@ -141,7 +143,8 @@ def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: 
     if prod is not None:
         prod.start()
     try:
-        live.show(lh, run.active_queries(lh), prod, args.duration, stop=stop)
+        live.show(lh, run.active_queries(lh), prod, args.duration, stop=stop,
+                  interactive=not args.no_live)
         if stop.is_set():
             print("\nCtrl-C: stopping the producer and the streams (checkpoints kept) ...")
     finally:

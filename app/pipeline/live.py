@@ -66,18 +66,26 @@ def show(
     duration: float | None = None,
     refresh: float = 3.0,
     stop: threading.Event | None = None,
+    interactive: bool = True,
 ) -> None:
-    """Refresh the view until ``stop`` is set (Ctrl-C) or ``duration`` passes."""
+    """Refresh the view until ``stop`` is set (Ctrl-C) or ``duration`` passes.
+
+    Without a terminal (a container's log, CI) or with ``interactive=False``, the
+    table is printed every 30 seconds instead of redrawn in place.
+    """
+    import sys
+
     from rich.live import Live
+
+    if not interactive or not sys.stdout.isatty():
+        _log_until(lh, queries, landed_text=lambda: _landed(producer), duration=duration,
+                   stop=stop)
+        return
 
     began = time.monotonic()
 
     def landed() -> str:
-        if producer is None:
-            return "(no producer)"
-        if producer.error is not None:
-            return f"error: {producer.error}"
-        return ", ".join(map(str, producer.landed[-5:])) or "none yet"
+        return _landed(producer)
 
     with Live(render(lh, queries, landed(), 0.0), refresh_per_second=1) as live:
         while (duration is None or time.monotonic() - began < duration) and not (
@@ -91,3 +99,36 @@ def show(
                 stop.wait(refresh)  # the display's refresh interval, not a wait for data
             else:
                 time.sleep(refresh)
+
+
+def _landed(producer: ContinuousProducer | None) -> str:
+    if producer is None:
+        return "(no producer)"
+    if producer.error is not None:
+        return f"error: {producer.error}"
+    return ", ".join(map(str, producer.landed[-5:])) or "none yet"
+
+
+def _log_until(
+    lh: Lakehouse,
+    queries: dict[str, StreamingQuery],
+    landed_text: Any,
+    duration: float | None,
+    stop: threading.Event | None,
+    log_every: float = 30.0,
+) -> None:
+    """The non-terminal view: print the table every ``log_every`` seconds."""
+    from rich.console import Console
+
+    console = Console(width=120)
+    began = time.monotonic()
+    stop = stop or threading.Event()
+    while not stop.is_set() and (duration is None or time.monotonic() - began < duration):
+        for name, q in queries.items():
+            if q.exception() is not None:
+                raise RuntimeError(f"stream {name} failed: {q.exception()}")
+        console.print(render(lh, queries, landed_text(), time.monotonic() - began))
+        wait = log_every if duration is None else min(
+            log_every, max(0.0, duration - (time.monotonic() - began))
+        )
+        stop.wait(wait)

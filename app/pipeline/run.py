@@ -92,7 +92,7 @@ def active_queries(lh: Lakehouse) -> dict[str, StreamingQuery]:
 
 def stop_gracefully(
     queries: list[StreamingQuery],
-    timeout: float = 60.0,
+    timeout: float = 30.0,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
@@ -100,10 +100,12 @@ def stop_gracefully(
 
     Interrupting a batch is safe (the checkpoint replays it) but noisy; so
     upstream first, each query is stopped as soon as it is not running a
-    trigger, or after ``timeout`` seconds in any case.
+    trigger, or once ``timeout`` seconds have passed for them all.
     """
+    # One deadline for all queries: with a dozen streams on two cores, a
+    # per-query wait could keep a user's Ctrl-C waiting for minutes.
+    deadline = clock() + timeout
     for q in queries:
-        deadline = clock() + timeout
         while q.isActive and q.status.get("isTriggerActive") and clock() < deadline:
             sleep(0.05)
         if q.isActive:
