@@ -146,7 +146,8 @@ def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: 
         live.show(lh, run.active_queries(lh), prod, args.duration, stop=stop,
                   interactive=not args.no_live)
         if stop.is_set():
-            print("\nCtrl-C: stopping the producer and the streams (checkpoints kept) ...")
+            print("\nCtrl-C: stopping the producer, then each stream after its current batch "
+                  "(up to 90 s; Ctrl-C again stops at once; checkpoints are kept) ...")
     finally:
         if prod is not None:
             prod.stop()

@@ -30,21 +30,74 @@ def versions_behind(p: dict[str, Any] | None) -> int | None:
     return behind
 
 
-def render(lh: Lakehouse, queries: dict[str, StreamingQuery], producer: Any, elapsed: float):  # type: ignore[no-untyped-def]
+class TableCounts:
+    """Row counts and pending files, refreshed by a background thread.
+
+    Counting runs Spark jobs that compete with a dozen streams for two cores;
+    doing it off the display thread keeps the view ticking (elapsed time,
+    stream states, last batch) while the counts catch up.
+    """
+
+    def __init__(self, lh: Lakehouse, every: float = 3.0) -> None:
+        self.lh = lh
+        self.every = every
+        self.rows: dict[str, int] = {}
+        self.pending: dict[str, int] = {}
+        self.quarantined: int | None = None
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="live-counts", daemon=True)
+
+    def refresh(self) -> None:
+        lh = self.lh
+        rows = {}
+        for name in (*settings.BRONZE, *settings.SILVER, *settings.GOLD):
+            rows[name] = lh.spark.table(lh.table(name)).count()
+        self.pending = progress.pending_files(lh)
+        self.quarantined = lh.spark.table(lh.table(settings.QUARANTINE)).count()
+        self.rows = rows
+
+    def _run(self) -> None:
+        self.lh.spark.sparkContext.setLocalProperty("spark.scheduler.pool", "default")
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+                self.error = None
+            except Exception as exc:  # a count failing must not kill the view
+                self.error = str(exc).splitlines()[0][:120]
+            self._stop.wait(self.every)
+
+    def start(self) -> TableCounts:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def render(  # type: ignore[no-untyped-def]
+    lh: Lakehouse,
+    queries: dict[str, StreamingQuery],
+    producer: Any,
+    elapsed: float,
+    counts: TableCounts | None = None,
+):
     from rich.table import Table
 
+    if counts is None:  # one-off rendering: count now
+        counts = TableCounts(lh)
+        counts.refresh()
     table = Table(title=f"{lh.database}  ({elapsed:,.0f}s, Ctrl-C stops)")
     for col in ("table", "layer", "rows", "rows/s", "last batch", "lag", "state"):
         table.add_column(col, justify="left" if col in ("table", "layer", "state") else "right")
-    pending = progress.pending_files(lh)
     for name in (*settings.BRONZE, *settings.SILVER, *settings.GOLD):
         q = queries.get(name)
         p: Any = q.lastProgress if q is not None else None
-        rows = lh.spark.table(lh.table(name)).count()
+        rows = f"{counts.rows[name]:,}" if name in counts.rows else "…"
         rate = f"{p.get('processedRowsPerSecond', 0.0):,.0f}" if p else "-"
         last = f"{p['durationMs'].get('triggerExecution', 0) / 1000:.1f}s" if p else "-"
         if name in settings.BRONZE:
-            lag = f"{pending.get(name, 0)} files"
+            lag = f"{counts.pending[name]} files" if name in counts.pending else "…"
             layer = "bronze"
         else:
             behind = versions_behind(p)
@@ -53,9 +106,10 @@ def render(lh: Lakehouse, queries: dict[str, StreamingQuery], producer: Any, ela
         state = "stopped" if q is None or not q.isActive else (
             "running" if q.status.get("isTriggerActive") else "waiting"
         )
-        table.add_row(name, layer, f"{rows:,}", rate, last, lag, state)
-    quarantined = lh.spark.table(lh.table(settings.QUARANTINE)).count()
-    table.caption = f"quarantine: {quarantined:,} rows; producer: sets landed {producer}"
+        table.add_row(name, layer, rows, rate, last, lag, state)
+    quarantined = "…" if counts.quarantined is None else f"{counts.quarantined:,}"
+    note = f"; counts: {counts.error}" if counts.error else ""
+    table.caption = f"quarantine: {quarantined} rows; producer: sets landed {producer}{note}"
     return table
 
 
@@ -87,18 +141,22 @@ def show(
     def landed() -> str:
         return _landed(producer)
 
-    with Live(render(lh, queries, landed(), 0.0), refresh_per_second=1) as live:
-        while (duration is None or time.monotonic() - began < duration) and not (
-            stop is not None and stop.is_set()
-        ):
-            for name, q in queries.items():
-                if q.exception() is not None:
-                    raise RuntimeError(f"stream {name} failed: {q.exception()}")
-            live.update(render(lh, queries, landed(), time.monotonic() - began))
-            if stop is not None:
-                stop.wait(refresh)  # the display's refresh interval, not a wait for data
-            else:
-                time.sleep(refresh)
+    counts = TableCounts(lh, every=refresh).start()
+    try:
+        with Live(render(lh, queries, landed(), 0.0, counts), refresh_per_second=1) as live:
+            while (duration is None or time.monotonic() - began < duration) and not (
+                stop is not None and stop.is_set()
+            ):
+                for name, q in queries.items():
+                    if q.exception() is not None:
+                        raise RuntimeError(f"stream {name} failed: {q.exception()}")
+                live.update(render(lh, queries, landed(), time.monotonic() - began, counts))
+                if stop is not None:
+                    stop.wait(1.0)  # the display's tick, not a wait for data
+                else:
+                    time.sleep(1.0)
+    finally:
+        counts.stop()
 
 
 def _landed(producer: ContinuousProducer | None) -> str:
