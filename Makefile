@@ -54,7 +54,7 @@ stream: up ## Run every stream continuously with a live view, while a producer l
 test: setup ## Run the offline test suite (starts and stops Azurite itself)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-generate: setup ## Land synthetic data sets (SETS, SEED, SCALE) in the data zone
+generate: up ## Land synthetic data sets (SETS, SEED, SCALE) in the data zone (emulators up first)
 	$(PY) -m data_generators --sets $(SETS) --seed $(SEED) --scale $(SCALE) --target $(LAKEHOUSE_STORAGE)
 
 lint: setup ## ruff and mypy
