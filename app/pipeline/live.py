@@ -149,7 +149,7 @@ def show(
             ):
                 for name, q in queries.items():
                     if q.exception() is not None:
-                        raise RuntimeError(f"stream {name} failed: {q.exception()}")
+                        raise _failure(name, q)
                 live.update(render(lh, queries, landed(), time.monotonic() - began, counts))
                 if stop is not None:
                     stop.wait(1.0)  # the display's tick, not a wait for data
@@ -157,6 +157,17 @@ def show(
                     time.sleep(1.0)
     finally:
         counts.stop()
+
+
+def _failure(name: str, query: StreamingQuery) -> BaseException:
+    """A failed stream as a LakehouseError when it is a known case, else RuntimeError."""
+    from app.platform.errors import LakehouseError, translate
+
+    exc = query.exception()
+    known = translate(exc, where=f"stream {name}") if exc is not None else None
+    if isinstance(known, LakehouseError):
+        return known
+    return RuntimeError(f"stream {name} failed: {exc}")
 
 
 def _landed(producer: ContinuousProducer | None) -> str:
@@ -184,7 +195,7 @@ def _log_until(
     while not stop.is_set() and (duration is None or time.monotonic() - began < duration):
         for name, q in queries.items():
             if q.exception() is not None:
-                raise RuntimeError(f"stream {name} failed: {q.exception()}")
+                raise _failure(name, q)
         console.print(render(lh, queries, landed_text(), time.monotonic() - began))
         wait = log_every if duration is None else min(
             log_every, max(0.0, duration - (time.monotonic() - began))

@@ -42,6 +42,10 @@ class TableNotFoundError(LakehouseError):
     """A table named by the pipeline does not exist in the catalog."""
 
 
+class CheckpointMismatchError(LakehouseError):
+    """A stream's checkpoint was written by a query of another shape (code changed)."""
+
+
 class MalformedRecordError(LakehouseError):
     """A landed record cannot be parsed; names the file, record and field."""
 
@@ -90,6 +94,12 @@ def translate(exc: BaseException, *, where: str = "") -> LakehouseError | BaseEx
         return EmulatorNotRunningError(
             f"{prefix}storage endpoint does not answer ({_first_line(text)}). "
             "Start the emulators with `make up`."
+        )
+    if "sources in the checkpoint offsets and now there are" in text:
+        return CheckpointMismatchError(
+            f"{prefix}the stream's checkpoint was written by a query with other sources "
+            "(the pipeline code changed since it last ran). Start that stream over: run "
+            "`python -m app.pipeline cleanup` (drops the schema, landing data and checkpoints)."
         )
     if "TABLE_OR_VIEW_NOT_FOUND" in text:
         return TableNotFoundError(f"{prefix}{_first_line(text)}. Run the DDL setup first.")

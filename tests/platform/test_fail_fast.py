@@ -89,3 +89,16 @@ def test_wait_until_uses_the_injected_clock() -> None:
     assert slept == [0.25] * 4
     calls = iter([False, False, True])
     assert wait_until(lambda: next(calls), timeout=5, interval=1, clock=lambda: now[0], sleep=sleep)
+
+
+def test_a_checkpoint_from_other_code_gets_a_fix_in_the_message() -> None:
+    from app.platform.errors import CheckpointMismatchError, translate
+
+    spark_said = (
+        "assertion failed: There are [2] sources in the checkpoint offsets and now there are "
+        "[3] sources requested by the query. Cannot continue."
+    )
+    mapped = translate(AssertionError(spark_said), where="stream workout_bpm")
+    assert isinstance(mapped, CheckpointMismatchError)
+    assert "stream workout_bpm" in str(mapped)
+    assert "python -m app.pipeline cleanup" in str(mapped)
