@@ -34,6 +34,14 @@ from data_generators import GeneratorSpec  # noqa: E402
 from emulators.azurite import AzuriteProcess, answers_http  # noqa: E402
 
 
+def _stop_spark() -> None:
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -215,6 +223,7 @@ def main() -> int:
         finally:
             remove(lh)
     finally:
+        _stop_spark()  # before Azurite: a JVM outliving its storage can hang on exit
         if azurite is not None:
             azurite.stop()
     return 0

@@ -30,6 +30,14 @@ from emulators.azurite import AzuriteProcess, answers_http  # noqa: E402
 STEPS = ("write", "merge", "stream")
 
 
+def _stop_spark() -> None:
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -141,6 +149,7 @@ def main() -> int:
             f"{totals['azurite'] / totals['local']:>8.2f}"
         )
     finally:
+        _stop_spark()  # before Azurite: a JVM outliving its storage can hang on exit
         if azurite is not None:
             azurite.stop()
     return 0

@@ -67,7 +67,12 @@ def base_config(test_home: Path) -> LakehouseConfig:
 
 
 @pytest.fixture(scope="session")
-def spark(base_config: LakehouseConfig):  # type: ignore[no-untyped-def]
+def spark(base_config: LakehouseConfig, azurite: AzuriteEndpoint):  # type: ignore[no-untyped-def]
+    """The run's one Spark session.
+
+    It asks for ``azurite`` so that Azurite starts before Spark and stops after
+    it: a JVM whose storage endpoint vanished first can hang in its shutdown hooks.
+    """
     from app.platform.session import build_session
 
     session = build_session(base_config, app_name="lakehouse-tests")

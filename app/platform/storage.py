@@ -328,6 +328,10 @@ class AzuriteTarget(_BlobTarget):
             # for http; the JDK client and JSSE work against Azurite's http.
             "fs.azure.networking.library": "JDK_HTTP_URL_CONNECTION",
             "fs.azure.ssl.channel.mode": "Default_JSSE",
+            # ABFS 3.5 sends its client metrics to the account from a JVM
+            # shutdown hook; once Azurite is gone the hook retries with backoff
+            # for many minutes and the Spark JVM outlives its Python process.
+            "fs.azure.metrics.collection.enabled": "false",
         }
 
     def check(self) -> None:
