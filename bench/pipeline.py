@@ -15,12 +15,12 @@ Starts a private Azurite on a free loopback port if none answers.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,21 +31,7 @@ from app.platform.config import LakehouseConfig, load_config  # noqa: E402
 from app.platform.lakehouse import Lakehouse  # noqa: E402
 from app.platform.session import build_session  # noqa: E402
 from data_generators import GeneratorSpec  # noqa: E402
-from emulators.azurite import AzuriteProcess, answers_http  # noqa: E402
-
-
-def _stop_spark() -> None:
-    from pyspark.sql import SparkSession
-
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        active.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from emulators.azurite import running_azurite  # noqa: E402
 
 
 def make_lakehouse(base: LakehouseConfig, spark, target: str) -> Lakehouse:  # type: ignore[no-untyped-def]
@@ -67,12 +53,7 @@ def make_lakehouse(base: LakehouseConfig, spark, target: str) -> Lakehouse:  # t
 def remove(lh: Lakehouse) -> None:
     try:
         ddl.cleanup(lh)
-        for location in ("data_zone", "checkpoint", "tables"):
-            lh.store(location).delete_prefix("")
-            if lh.target.name != "local":
-                lh.target.blob_service().delete_container(  # type: ignore[attr-defined]
-                    lh.target.container_for(location)
-                )
+        lh.target.deprovision()
     except Exception as exc:  # a benchmark's leftovers must not hide its figures
         print(f"  (cleanup of {lh.database} failed: {exc})")
 
@@ -167,65 +148,72 @@ def main() -> int:
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
-    base = load_config(storage="local", home=str(home))
-    azurite = None
     targets = ["local"] if args.skip_azurite else ["local", "azurite"]
-    if "azurite" in targets and not answers_http(base.azurite_host, base.azurite_port):
-        azurite = AzuriteProcess("127.0.0.1", _free_port(), home / "azurite")
-        azurite.start()
-        base = base.replace(azurite_port=azurite.port)
-    try:
+    config = load_config(storage="local", home=str(home))
+    azurite = (
+        nullcontext(config) if args.skip_azurite else running_azurite(config, home / "azurite")
+    )
+    with azurite as base:
         spark = build_session(base, app_name="bench-pipeline")
-        spec = GeneratorSpec(seed=42, sets=2, scale=args.scale)
-        reports = {}
-        # Warm-up on every target at a tiny scale: the first batch test in a JVM
-        # pays class loading and JIT (seen: 16 s vs 6 s for setup alone), which
-        # would otherwise be charged to whichever target runs first.
-        for target in targets:
-            lh = make_lakehouse(base, spark, target)
-            print(f"warm-up on {target} ...", flush=True)
-            try:
-                bench_batch(lh, GeneratorSpec(seed=7, sets=2, scale=0.02))
-            finally:
-                remove(lh)
-        for target in targets:
-            lh = make_lakehouse(base, spark, target)
-            print(f"batch test on {target} (2 sets, scale {args.scale}) ...", flush=True)
-            try:
-                reports[target] = bench_batch(lh, spec)
-            finally:
-                remove(lh)
-        print(f"\n1. batch test, 2 reference sets (scale {args.scale}), validated vs ground truth")
-        kafka = spec.users_in_set  # for the record line below
-        print(f"   ({kafka} users per set)")
-        print(f"{'layer':<16}" + "".join(f"{t + ' s':>12}" for t in targets))
-        layers = list(reports["local"].layer_seconds)
-        for layer in layers:
-            print(f"{layer:<16}" + "".join(
-                f"{reports[t].layer_seconds.get(layer, 0):>12.1f}" for t in targets))
-        print(f"{'batch test':<16}" + "".join(f"{reports[t].seconds:>12.1f}" for t in targets))
-        if "azurite" in reports:
-            ratio = reports["azurite"].seconds / reports["local"].seconds
-            print(f"   azurite / local = {ratio:.2f}")
-
-        lh = make_lakehouse(base, spark, "local")
         try:
-            print(f"\n2. stream mode, 1-second trigger, {args.latency_sets} one-day sets (local)")
-            lat = bench_latency(lh, args.latency_sets)
-            print(f"   file landed -> rows in gold: p50 {percentile(lat, 0.5):.1f}s, "
-                  f"p95 {percentile(lat, 0.95):.1f}s (n={len(lat)})")
-            ddl.cleanup(lh)
-            producer.land_history(lh, spec)
-            producer.produce_set(lh, GeneratorSpec(seed=42, sets=1, scale=args.scale), 1)
-            cf, js, rows = bench_cloudfiles(lh)
-            print(f"\n3. cloudFiles stand-in vs built-in JSON file source, {rows:,} Kafka records")
-            print(f"   cloudFiles {cf:.2f}s, json {js:.2f}s, ratio {cf / js:.2f} (median of 3)")
+            spec = GeneratorSpec(seed=42, sets=2, scale=args.scale)
+            reports = {}
+            # Warm-up on every target at a tiny scale: the first batch test in a JVM
+            # pays class loading and JIT (seen: 16 s vs 6 s for setup alone), which
+            # would otherwise be charged to whichever target runs first.
+            for target in targets:
+                lh = make_lakehouse(base, spark, target)
+                print(f"warm-up on {target} ...", flush=True)
+                try:
+                    bench_batch(lh, GeneratorSpec(seed=7, sets=2, scale=0.02))
+                finally:
+                    remove(lh)
+            for target in targets:
+                lh = make_lakehouse(base, spark, target)
+                print(f"batch test on {target} (2 sets, scale {args.scale}) ...", flush=True)
+                try:
+                    reports[target] = bench_batch(lh, spec)
+                finally:
+                    remove(lh)
+            print(
+                f"\n1. batch test, 2 reference sets (scale {args.scale}), validated vs ground truth"
+            )
+            kafka = spec.users_in_set  # for the record line below
+            print(f"   ({kafka} users per set)")
+            print(f"{'layer':<16}" + "".join(f"{t + ' s':>12}" for t in targets))
+            layers = list(reports["local"].layer_seconds)
+            for layer in layers:
+                print(
+                    f"{layer:<16}"
+                    + "".join(f"{reports[t].layer_seconds.get(layer, 0):>12.1f}" for t in targets)
+                )
+            print(f"{'batch test':<16}" + "".join(f"{reports[t].seconds:>12.1f}" for t in targets))
+            if "azurite" in reports:
+                ratio = reports["azurite"].seconds / reports["local"].seconds
+                print(f"   azurite / local = {ratio:.2f}")
+
+            lh = make_lakehouse(base, spark, "local")
+            try:
+                print(
+                    f"\n2. stream mode, 1-second trigger, {args.latency_sets} one-day sets (local)"
+                )
+                lat = bench_latency(lh, args.latency_sets)
+                print(
+                    f"   file landed -> rows in gold: p50 {percentile(lat, 0.5):.1f}s, "
+                    f"p95 {percentile(lat, 0.95):.1f}s (n={len(lat)})"
+                )
+                ddl.cleanup(lh)
+                producer.land_history(lh, spec)
+                producer.produce_set(lh, GeneratorSpec(seed=42, sets=1, scale=args.scale), 1)
+                cf, js, rows = bench_cloudfiles(lh)
+                print(
+                    f"\n3. cloudFiles stand-in vs built-in JSON file source, {rows:,} Kafka records"
+                )
+                print(f"   cloudFiles {cf:.2f}s, json {js:.2f}s, ratio {cf / js:.2f} (median of 3)")
+            finally:
+                remove(lh)
         finally:
-            remove(lh)
-    finally:
-        _stop_spark()  # before Azurite: a JVM outliving its storage can hang on exit
-        if azurite is not None:
-            azurite.stop()
+            spark.stop()  # before Azurite: a JVM outliving its storage can hang on exit
     return 0
 
 

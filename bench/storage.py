@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import sys
 import tempfile
@@ -22,26 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.platform.config import LakehouseConfig, load_config  # noqa: E402
+from app.platform.config import load_config  # noqa: E402
 from app.platform.lakehouse import Lakehouse  # noqa: E402
 from app.platform.session import build_session  # noqa: E402
-from emulators.azurite import AzuriteProcess, answers_http  # noqa: E402
+from emulators.azurite import running_azurite  # noqa: E402
 
 STEPS = ("write", "merge", "stream")
-
-
-def _stop_spark() -> None:
-    from pyspark.sql import SparkSession
-
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        active.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -90,68 +75,58 @@ def main() -> int:
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="bench-storage-"))
-    base: LakehouseConfig = load_config(storage="local", home=str(home))
-    azurite = None
-    if not answers_http(base.azurite_host, base.azurite_port):
-        azurite = AzuriteProcess("127.0.0.1", _free_port(), home / "azurite")
-        azurite.start()
-        base = base.replace(azurite_port=azurite.port)
-    try:
+    config = load_config(storage="local", home=str(home))
+    with running_azurite(config, home / "azurite") as base:
         spark = build_session(base, app_name="bench-storage")
-        lines = "".join(
-            json.dumps({"id": i, "k": i % 97, "v": i / 7}) + "\n" for i in range(args.rows // 4)
-        ).encode()
-        lakehouses = {}
-        for target in ("local", "azurite"):
-            tag = uuid.uuid4().hex[:8]
-            lakehouse = Lakehouse(
-                base.replace(
-                    storage=target,
-                    data_zone_container=f"bench-landing-{tag}",
-                    checkpoint_container=f"bench-ckpt-{tag}",
-                    tables_container=f"bench-tables-{tag}",
-                ),
-                spark,
-            )
-            lakehouse.target.provision()
-            run_round(lakehouse, 1000, lines[:1000])  # warm-up: JIT, class loading
-            lakehouses[target] = lakehouse
-        results: dict[str, dict[str, list[float]]] = {
-            t: {step: [] for step in STEPS} for t in lakehouses
-        }
-        for round_no in range(args.rounds):
-            # Alternate the order so neither target always runs on a warmer JVM.
-            order = list(lakehouses) if round_no % 2 == 0 else list(reversed(lakehouses))
-            for target in order:
-                for step, seconds in run_round(lakehouses[target], args.rows, lines).items():
-                    results[target][step].append(seconds)
-        for lakehouse in lakehouses.values():
-            for location in ("data_zone", "checkpoint", "tables"):
-                lakehouse.store(location).delete_prefix("")
-                if lakehouse.target.name == "azurite":
-                    container = lakehouse.target.container_for(location)
-                    lakehouse.target.blob_service().delete_container(container)  # type: ignore[attr-defined]
+        try:
+            lines = "".join(
+                json.dumps({"id": i, "k": i % 97, "v": i / 7}) + "\n" for i in range(args.rows // 4)
+            ).encode()
+            lakehouses = {}
+            for target in ("local", "azurite"):
+                tag = uuid.uuid4().hex[:8]
+                lakehouse = Lakehouse(
+                    base.replace(
+                        storage=target,
+                        data_zone_container=f"bench-landing-{tag}",
+                        checkpoint_container=f"bench-ckpt-{tag}",
+                        tables_container=f"bench-tables-{tag}",
+                    ),
+                    spark,
+                )
+                lakehouse.target.provision()
+                run_round(lakehouse, 1000, lines[:1000])  # warm-up: JIT, class loading
+                lakehouses[target] = lakehouse
+            results: dict[str, dict[str, list[float]]] = {
+                t: {step: [] for step in STEPS} for t in lakehouses
+            }
+            for round_no in range(args.rounds):
+                # Alternate the order so neither target always runs on a warmer JVM.
+                order = list(lakehouses) if round_no % 2 == 0 else list(reversed(lakehouses))
+                for target in order:
+                    for step, seconds in run_round(lakehouses[target], args.rows, lines).items():
+                        results[target][step].append(seconds)
+            for lakehouse in lakehouses.values():
+                lakehouse.target.deprovision()
 
-        print(
-            f"storage benchmark: {args.rows:,} rows written + MERGE of {args.rows:,} rows "
-            f"+ one streaming batch of {args.rows // 4:,} JSON lines; median of {args.rounds}"
-        )
-        print(f"{'step':<8}{'local s':>10}{'azurite s':>12}{'ratio':>8}")
-        totals = {"local": 0.0, "azurite": 0.0}
-        for step in STEPS:
-            local = statistics.median(results["local"][step])
-            remote = statistics.median(results["azurite"][step])
-            totals["local"] += local
-            totals["azurite"] += remote
-            print(f"{step:<8}{local:>10.2f}{remote:>12.2f}{remote / local:>8.2f}")
-        print(
-            f"{'total':<8}{totals['local']:>10.2f}{totals['azurite']:>12.2f}"
-            f"{totals['azurite'] / totals['local']:>8.2f}"
-        )
-    finally:
-        _stop_spark()  # before Azurite: a JVM outliving its storage can hang on exit
-        if azurite is not None:
-            azurite.stop()
+            print(
+                f"storage benchmark: {args.rows:,} rows written + MERGE of {args.rows:,} rows "
+                f"+ one streaming batch of {args.rows // 4:,} JSON lines; median of {args.rounds}"
+            )
+            print(f"{'step':<8}{'local s':>10}{'azurite s':>12}{'ratio':>8}")
+            totals = {"local": 0.0, "azurite": 0.0}
+            for step in STEPS:
+                local = statistics.median(results["local"][step])
+                remote = statistics.median(results["azurite"][step])
+                totals["local"] += local
+                totals["azurite"] += remote
+                print(f"{step:<8}{local:>10.2f}{remote:>12.2f}{remote / local:>8.2f}")
+            print(
+                f"{'total':<8}{totals['local']:>10.2f}{totals['azurite']:>12.2f}"
+                f"{totals['azurite'] / totals['local']:>8.2f}"
+            )
+        finally:
+            spark.stop()  # before Azurite: a JVM outliving its storage can hang on exit
     return 0
 
 

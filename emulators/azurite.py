@@ -14,7 +14,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,13 @@ from app.platform.config import PROJECT_ROOT, LakehouseConfig
 from app.platform.errors import EmulatorNotRunningError
 
 AZURITE_BIN = PROJECT_ROOT / "emulators" / "azurite_npm" / "node_modules" / ".bin" / "azurite-blob"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
 
 
 def is_listening(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -180,3 +188,21 @@ def _alive(pid: int) -> bool:
         return done == 0
     except ChildProcessError:
         return True
+
+
+@contextmanager
+def running_azurite(config: LakehouseConfig, folder: Path) -> Iterator[LakehouseConfig]:
+    """Yield ``config`` pointed at an Azurite that answers.
+
+    Reuses the one at the configured address, else starts a private one on a
+    free loopback port (files under ``folder``) and stops it on exit.
+    """
+    if answers_http(config.azurite_host, config.azurite_port):
+        yield config
+        return
+    process = AzuriteProcess("127.0.0.1", free_port(), folder)
+    process.start()
+    try:
+        yield config.replace(azurite_host=process.host, azurite_port=process.port)
+    finally:
+        process.stop()

@@ -13,7 +13,6 @@ Tests that use any of these are marked ``integration`` automatically.
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,8 +22,7 @@ import pytest
 
 from app.platform.config import AZURITE_KEY, LakehouseConfig, load_config
 from app.platform.lakehouse import Lakehouse
-from app.platform.storage import LOCATIONS
-from emulators.azurite import AzuriteProcess, answers_http
+from emulators.azurite import AzuriteProcess, answers_http, free_port
 
 INTEGRATION_FIXTURES = {
     "spark",
@@ -46,12 +44,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
     for line in _azurite_used:
         terminalreporter.write_line(f"azurite used by this run: {line}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +110,7 @@ def azurite(test_home: Path, base_config: LakehouseConfig) -> Iterator[AzuriteEn
             _azurite_used.append(endpoint.how)
             yield endpoint
         return
-    process = AzuriteProcess("127.0.0.1", _free_port(), test_home / "azurite")
+    process = AzuriteProcess("127.0.0.1", free_port(), test_home / "azurite")
     process.start()
     endpoint = AzuriteEndpoint(
         process.host,
@@ -174,14 +166,10 @@ def _remove(lakehouse: Lakehouse) -> None:
         lakehouse.spark.sql(f"DROP SCHEMA IF EXISTS {lakehouse.database} CASCADE")
     except Exception:
         pass
-    for location in LOCATIONS:
-        try:
-            lakehouse.store(location).delete_prefix("")
-            if lakehouse.target.name != "local":
-                service = lakehouse.target.blob_service()  # type: ignore[attr-defined]
-                service.delete_container(lakehouse.target.container_for(location))
-        except Exception:
-            pass
+    try:
+        lakehouse.target.deprovision()
+    except Exception:
+        pass
 
 
 @pytest.fixture

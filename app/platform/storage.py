@@ -219,6 +219,10 @@ class StorageTarget(ABC):
         """Create what the external locations need (containers, folders)."""
         return None
 
+    def deprovision(self) -> None:
+        """Remove the external locations and everything in them: the inverse of provision."""
+        return None
+
 
 class LocalTarget(StorageTarget):
     name = "local"
@@ -240,6 +244,10 @@ class LocalTarget(StorageTarget):
     def provision(self) -> None:
         for location in LOCATIONS:
             self._dir(location).mkdir(parents=True, exist_ok=True)
+
+    def deprovision(self) -> None:
+        for location in LOCATIONS:
+            shutil.rmtree(self._dir(location), ignore_errors=True)
 
 
 class _BlobTarget(StorageTarget):
@@ -268,6 +276,15 @@ class _BlobTarget(StorageTarget):
                 service.create_container(self.container_for(location))
             except Exception as exc:
                 if type(exc).__name__ != "ResourceExistsError":
+                    raise translate(exc, where=f"container {self.container_for(location)}") from exc
+
+    def deprovision(self) -> None:
+        service = self.blob_service()
+        for location in LOCATIONS:
+            try:
+                service.delete_container(self.container_for(location))
+            except Exception as exc:
+                if type(exc).__name__ != "ResourceNotFoundError":
                     raise translate(exc, where=f"container {self.container_for(location)}") from exc
 
 

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from app.platform.config import load_config
 from emulators import cli
-from emulators.azurite import AzuriteProcess, answers_http
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from emulators.azurite import AzuriteProcess, answers_http, free_port
 
 
 def test_start_answers_and_stop_only_stops_what_it_started(tmp_path: Path) -> None:
-    process = AzuriteProcess("127.0.0.1", _free_port(), tmp_path / "azurite")
+    process = AzuriteProcess("127.0.0.1", free_port(), tmp_path / "azurite")
     assert process.start() is True
     try:
         assert answers_http(process.host, process.port)
@@ -38,7 +31,7 @@ def test_up_status_down_cycle(tmp_path: Path, capsys) -> None:  # type: ignore[n
         dotenv=Path("/none"),
         storage="azurite",
         home=str(tmp_path),
-        azurite_port=_free_port(),
+        azurite_port=free_port(),
     )
     try:
         assert cli.up(config) == "local"

@@ -10,18 +10,10 @@ from app.platform.config import load_config
 from app.platform.errors import EmulatorNotRunningError, JarsMissingError
 from app.platform.jars import MAVEN_PACKAGES, _artifact, jar_paths
 from app.platform.session import REDACTION_REGEX, build_session, spark_conf
-from emulators.azurite import wait_until
+from emulators.azurite import free_port, wait_until
 
 SECRET = "Zm9vYmFyLW5vdC1hLXJlYWwta2V5LWp1c3QtYS1zZWNyZXQ="
 NO_FILE = Path("/nonexistent")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_missing_jar_folder_says_run_make_setup(tmp_path: Path) -> None:
@@ -47,7 +39,7 @@ def test_jar_folder_for_other_versions_is_refused(tmp_path: Path) -> None:
 
 def test_azurite_not_running_fails_before_spark_starts() -> None:
     config = load_config(
-        env={}, dotenv=NO_FILE, storage="azurite", azurite_port=_free_port(), azurite_key=SECRET
+        env={}, dotenv=NO_FILE, storage="azurite", azurite_port=free_port(), azurite_key=SECRET
     )
     with pytest.raises(EmulatorNotRunningError) as err:
         build_session(config)

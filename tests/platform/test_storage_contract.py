@@ -65,3 +65,12 @@ def test_adls_round_trip(lakehouse_factory) -> None:  # type: ignore[no-untyped-
     store = lakehouse.store("data_zone")
     store.put_bytes("raw/probe.txt", b"adls")
     assert store.get_bytes("raw/probe.txt") == b"adls"
+
+
+def test_deprovision_removes_every_location_and_its_files(lakehouse: Lakehouse) -> None:
+    for location in ("data_zone", "checkpoint", "tables"):
+        lakehouse.store(location).put_bytes("raw/a.json", b"{}\n")
+    lakehouse.target.deprovision()
+    lakehouse.target.provision()
+    for location in ("data_zone", "checkpoint", "tables"):
+        assert lakehouse.store(location).list() == []
