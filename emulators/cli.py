@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.platform.config import PROJECT_ROOT, LakehouseConfig, load_config
 from app.platform.errors import LakehouseError
@@ -20,6 +21,12 @@ from app.platform.storage import LOCATIONS, storage_target
 from emulators.azurite import AzuriteProcess
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
+
+
+def _read_state(config: LakehouseConfig) -> dict[str, Any]:
+    """What `up` recorded it started; empty when it started nothing."""
+    path = _state_file(config)
+    return dict(json.loads(path.read_text())) if path.exists() else {}
 
 
 def _state_file(config: LakehouseConfig) -> Path:
@@ -59,9 +66,7 @@ def up(config: LakehouseConfig) -> str:
         azurite = AzuriteProcess.from_config(config)
         if azurite.running():
             print(f"azurite: already answering on {azurite.host}:{azurite.port}")
-            state = (
-                json.loads(_state_file(config).read_text()) if _state_file(config).exists() else {}
-            )
+            state = _read_state(config)
         elif compose:
             subprocess.run([*compose, "-f", str(COMPOSE_FILE), "up", "-d", "azurite"], check=True)
             state = {"mode": "docker", "compose": compose}
@@ -84,8 +89,7 @@ def up(config: LakehouseConfig) -> str:
 
 
 def down(config: LakehouseConfig) -> None:
-    state_file = _state_file(config)
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    state = _read_state(config)
     if state.get("mode") == "docker":
         compose = list(state.get("compose") or ["docker", "compose"])
         subprocess.run([*compose, "-f", str(COMPOSE_FILE), "down"], check=False)
@@ -94,13 +98,12 @@ def down(config: LakehouseConfig) -> None:
         print("azurite: local process stopped")
     else:
         print("azurite: nothing started by `make up` is running")
-    state_file.unlink(missing_ok=True)
+    _state_file(config).unlink(missing_ok=True)
 
 
 def status(config: LakehouseConfig, tables: bool = True) -> None:
     azurite = AzuriteProcess.from_config(config)
-    state_file = _state_file(config)
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    state = _read_state(config)
     if azurite.running():
         where = {
             "docker": "in Docker (docker compose)",
