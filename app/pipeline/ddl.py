@@ -51,8 +51,8 @@ def setup(lh: Lakehouse) -> list[str]:
     make_landing_folders(lh)
     made = []
     for name, (columns, partitioned_by) in TABLES.items():
-        props = {"delta.enableChangeDataFeed": "true"} if name in settings.CHANGE_FEED else None
-        made.append(lh.create_table(name, columns, partitioned_by=partitioned_by, properties=props))
+        made.append(lh.create_table(name, columns, partitioned_by=partitioned_by,
+                                    properties=settings.table_properties(name)))
     for view in settings.VIEWS:
         made.append(lh.create_view(view, gym_summary_sql(lh)))
     log.info("setup: %d tables and views in %s", len(made), lh.database)

@@ -73,6 +73,16 @@ SILVER_STAGES: tuple[tuple[str, ...], ...] = (
 # Tables whose changes downstream streams read as a change feed (they are
 # updated in place by MERGE, so a plain Delta stream would see rewrites).
 CHANGE_FEED = ("user_profile", "user_bins")
+# Delta table properties per table (beyond the change feed), applied by the DDL setup.
+TABLE_PROPERTIES: dict[str, dict[str, str]] = {}
+
+
+def table_properties(name: str) -> dict[str, str] | None:
+    """Every Delta property the DDL setup gives ``name`` (None when it has none)."""
+    props = dict(TABLE_PROPERTIES.get(name, {}))
+    if name in CHANGE_FEED:
+        props["delta.enableChangeDataFeed"] = "true"
+    return props or None
 
 
 @dataclass(frozen=True)
