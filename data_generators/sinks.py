@@ -3,6 +3,15 @@
 Every file is written to a temporary file first and committed whole (rename
 on a local filesystem, one block-blob upload on Azure), so a reader never
 sees half a file. Temporary names start with '.', which Spark skips.
+
+Crash safety: a set's manifest is written after its last data file, so a
+producer killed mid-set lands that set again on restart, with the same names
+and bytes (the generator is deterministic). A file that already exists with
+the same size is left alone rather than rewritten: Spark's file source keys
+what it has read by path, so a rewrite of an ingested file is never read again
+(no duplicate, no harm), but a rewrite of a file Spark is reading at that
+moment can fail the read on Azure (the blob's ETag changes under it), and a
+rewrite would change its modification time for nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +44,16 @@ class Sink(ABC):
     def read_bytes(self, rel: str) -> bytes | None:
         """A landed file's content, or None when it does not exist."""
 
+    def size(self, rel: str) -> int | None:
+        """A landed file's size, or None when it does not exist."""
+        data = self.read_bytes(rel)
+        return None if data is None else len(data)
+
+    def missing(self, rels: list[str], tmp: Path) -> list[str]:
+        """The paths of ``rels`` not already landed with ``tmp``'s size (a resumed set)."""
+        size = tmp.stat().st_size
+        return [rel for rel in rels if self.size(rel) != size]
+
     def put_bytes(self, rel: str, data: bytes) -> None:
         tmp = self.temp_path(rel)
         tmp.write_bytes(data)
@@ -54,15 +73,23 @@ class FolderSink(Sink):
         return target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
 
     def commit(self, rels: list[str], tmp: Path) -> None:
-        for rel in rels[1:]:
+        todo = self.missing(rels, tmp)
+        for rel in todo[1:]:
             copy = self.temp_path(rel)
             shutil.copyfile(tmp, copy)
             os.replace(copy, self.root / rel)
-        os.replace(tmp, self.root / rels[0])
+        if todo:
+            os.replace(tmp, self.root / todo[0])
+        else:
+            tmp.unlink(missing_ok=True)
 
     def read_bytes(self, rel: str) -> bytes | None:
         path = self.root / rel
         return path.read_bytes() if path.is_file() else None
+
+    def size(self, rel: str) -> int | None:
+        path = self.root / rel
+        return path.stat().st_size if path.is_file() else None
 
 
 class StoreSink(Sink):
@@ -78,7 +105,7 @@ class StoreSink(Sink):
 
     def commit(self, rels: list[str], tmp: Path) -> None:
         try:
-            for rel in rels:
+            for rel in self.missing(rels, tmp):
                 self.store.put_file(rel, tmp)
         finally:
             tmp.unlink(missing_ok=True)
@@ -88,6 +115,9 @@ class StoreSink(Sink):
             return self.store.get_bytes(rel)
         except StorageNotFoundError:
             return None
+
+    def size(self, rel: str) -> int | None:
+        return self.store.size(rel)
 
     def __del__(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)

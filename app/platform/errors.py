@@ -46,6 +46,10 @@ class CheckpointMismatchError(LakehouseError):
     """A stream's checkpoint was written by a query of another shape (code changed)."""
 
 
+class PipelineLockedError(LakehouseError):
+    """Another pipeline holds the lock on this environment's checkpoints (names the holder)."""
+
+
 class MalformedRecordError(LakehouseError):
     """A landed record cannot be parsed; names the file, record and field."""
 

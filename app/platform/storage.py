@@ -57,11 +57,14 @@ class ObjectStore(ABC):
         """Remove every file under ``prefix``; returns how many were removed."""
 
     def exists(self, path: str) -> bool:
+        return self.size(path) is not None
+
+    def size(self, path: str) -> int | None:
+        """A file's size in bytes, or None when it does not exist."""
         try:
-            self.get_bytes(path)
+            return len(self.get_bytes(path))
         except StorageNotFoundError:
-            return False
-        return True
+            return None
 
 
 class LocalStore(ObjectStore):
@@ -94,6 +97,10 @@ class LocalStore(ObjectStore):
             return self._path(path).read_bytes()
         except FileNotFoundError:
             raise StorageNotFoundError(f"{self._path(path)} does not exist") from None
+
+    def size(self, path: str) -> int | None:
+        target = self._path(path)
+        return target.stat().st_size if target.is_file() else None
 
     def list(self, prefix: str = "") -> list[str]:
         base = self._path(prefix)
@@ -151,6 +158,14 @@ class BlobStore(ObjectStore):
         try:
             return bytes(self.container.download_blob(self._name(path)).readall())
         except Exception as exc:
+            raise translate(exc, where=self._where(path)) from exc
+
+    def size(self, path: str) -> int | None:
+        try:
+            return int(self.container.get_blob_client(self._name(path)).get_blob_properties().size)
+        except Exception as exc:
+            if type(exc).__name__ == "ResourceNotFoundError":
+                return None
             raise translate(exc, where=self._where(path)) from exc
 
     def _iter(self, prefix: str) -> Iterator[str]:
