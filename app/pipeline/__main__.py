@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from app.platform.config import ENVIRONMENTS
@@ -16,6 +17,8 @@ from app.platform.errors import LakehouseError
 
 COMMANDS = ("once", "stream", "batch-test", "stream-test", "setup", "cleanup", "produce",
             "status")
+# Commands that run streams hold the environment's lock (app/platform/lock.py).
+LOCKED = ("once", "stream", "batch-test", "stream-test")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -63,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         lh = Lakehouse(config)
         lh.target.provision()
-        return dispatch(args, lh, processing_time)
+        from app.platform.lock import pipeline_lock
+
+        with pipeline_lock(lh, args.command) if args.command in LOCKED else nullcontext():
+            return dispatch(args, lh, processing_time)
     except LakehouseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
