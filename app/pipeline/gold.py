@@ -1,19 +1,25 @@
 """Gold: workout_bpm_summary, exactly one row per completed session with readings.
 
-The reference project aggregated workout_bpm in append mode behind a
-watermark, so the last sessions of a run never appeared: nothing later moved
-the watermark past them. Here the summary is not a streaming aggregation at
-all. Each micro-batch only tells *which* sessions changed (new workout_bpm
-rows) and which users changed bins (user_bins change feed); those sessions are
-recomputed from the whole workout_bpm table and MERGEd (update or insert).
-A session therefore gets its row in the very batch its readings arrive, late
-readings correct it, and replaying a batch rewrites the same values.
+Not a streaming aggregation (in append mode behind a watermark, the last
+sessions of a run would never appear: nothing later moves the watermark past
+them). Each micro-batch only says what changed, and pays for that alone:
+
+- sessions with new workout_bpm rows: their readings are read back from
+  workout_bpm (only the files of their hours), aggregated, joined with the
+  user's bins and MERGEd (update or insert). A session gets its row in the
+  batch its readings arrive; late readings correct it.
+- users whose bins changed (the user_bins change feed): their summary rows
+  get the new age, gender, city and state by a MERGE on user_id, without
+  re-aggregating any reading; a deleted profile leaves NULL attributes.
+Replaying a batch rewrites the same values.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from app.pipeline import merge, prune
 from app.pipeline.streaming import BatchFunction, Trigger, start
 
 if TYPE_CHECKING:
@@ -23,14 +29,12 @@ if TYPE_CHECKING:
     from app.platform.lakehouse import Lakehouse
 
 KEYS = ["user_id", "workout_id", "session_id"]
+BINS = ("age", "gender", "city", "state")
 SUMMARY_COLUMNS = (
     "workout_id",
     "session_id",
     "user_id",
-    "age",
-    "gender",
-    "city",
-    "state",
+    *BINS,
     "min_bpm",
     "avg_bpm",
     "max_bpm",
@@ -39,35 +43,46 @@ SUMMARY_COLUMNS = (
 
 
 def changes(lh: Lakehouse) -> DataFrame:
-    """Keys of changed sessions, and users whose bins changed (workout_id NULL)."""
+    """Changed sessions (keys and times), and users whose bins changed (workout_id NULL)."""
     from pyspark.sql import functions as F
 
     spark = lh.spark
     sessions = spark.readStream.table(lh.table("workout_bpm")).select(
-        F.col("user_id").cast("bigint").alias("user_id"), "workout_id", "session_id"
+        F.col("user_id").cast("bigint").alias("user_id"), "workout_id", "session_id",
+        "start_time", "end_time",
     )
     users = (
         spark.readStream.option("readChangeFeed", "true")
         .table(lh.table("user_bins"))
-        .select(
-            "user_id",
-            F.lit(None).cast("int").alias("workout_id"),
-            F.lit(None).cast("int").alias("session_id"),
-        )
+        .select("user_id")
     )
-    return sessions.unionByName(users)
+    return sessions.unionByName(users, allowMissingColumns=True)
 
 
-def summarize(lh: Lakehouse, sessions: DataFrame) -> DataFrame:
-    """Summary rows of ``sessions`` (user_id, workout_id, session_id) from all of workout_bpm."""
+def _in_sessions(spans: list[tuple[int, int, int, datetime, datetime]]) -> str:
+    """A literal predicate on workout_bpm for these sessions (prunes by time, then by user)."""
+    hours = {
+        b
+        for *_, lo, hi in spans
+        for b in range(int(lo.timestamp() // prune.BUCKET_SECONDS),
+                       int(hi.timestamp() // prune.BUCKET_SECONDS) + 1)
+    }
+    return (
+        f"{prune.in_ranges('time', prune.ranges_of_buckets(hours))} AND "
+        f"{prune.in_list('user_id', {s[0] for s in spans})}"
+    )
+
+
+def summarize(lh: Lakehouse, sessions: DataFrame, where: str) -> DataFrame:
+    """Summary rows of ``sessions`` from the workout_bpm rows matching ``where``."""
     from pyspark.sql import functions as F
 
     spark = lh.spark
-    bpm = spark.read.table(lh.table("workout_bpm")).withColumn(
-        "user_id", F.col("user_id").cast("bigint")
-    )
     stats = (
-        bpm.join(F.broadcast(sessions), KEYS, "left_semi")
+        spark.read.table(lh.table("workout_bpm"))
+        .where(where)
+        .withColumn("user_id", F.col("user_id").cast("bigint"))
+        .join(F.broadcast(sessions), KEYS, "left_semi")
         .groupBy(*KEYS)
         .agg(
             F.min("heartrate").alias("min_bpm"),
@@ -76,40 +91,55 @@ def summarize(lh: Lakehouse, sessions: DataFrame) -> DataFrame:
             F.count("heartrate").alias("num_recordings"),
         )
     )
-    bins = spark.read.table(lh.table("user_bins")).select(
-        "user_id", "age", "gender", "city", "state"
+    return stats.join(F.broadcast(user_bins(lh, sessions)), "user_id", "left").select(
+        *SUMMARY_COLUMNS
     )
-    return stats.join(bins, "user_id", "left").select(*SUMMARY_COLUMNS)
+
+
+def user_bins(lh: Lakehouse, users: DataFrame) -> DataFrame:
+    """The current bins of ``users`` (one row per user, NULLs when the user has none)."""
+    from pyspark.sql import functions as F
+
+    bins = lh.spark.read.table(lh.table("user_bins")).select("user_id", *BINS)
+    ids = users.select("user_id").distinct()
+    return ids.join(F.broadcast(bins), "user_id", "left")
 
 
 def make_upsert(lh: Lakehouse) -> BatchFunction:
-    from delta.tables import DeltaTable
-    from pyspark.sql import functions as F
-
     def upsert(batch: DataFrame, batch_id: int) -> None:
-        batch = batch.persist()
-        try:
-            sessions = batch.where("workout_id IS NOT NULL").select(*KEYS)
-            users = batch.where("workout_id IS NULL").select("user_id").distinct()
-            if not users.isEmpty():
-                of_users = (
-                    lh.spark.read.table(lh.table("workout_bpm"))
-                    .select(F.col("user_id").cast("bigint").alias("user_id"), "workout_id",
-                            "session_id")
-                    .join(F.broadcast(users), "user_id", "left_semi")
-                )
-                sessions = sessions.unionByName(of_users)
-            rows = summarize(lh, sessions.distinct())
+        facts = batch.distinct().collect()
+        spans = sorted(
+            {(f.user_id, f.workout_id, f.session_id, f.start_time, f.end_time)
+             for f in facts if f.workout_id is not None}
+        )
+        changed_users = sorted({f.user_id for f in facts if f.workout_id is None})
+        spark = lh.spark
+        if changed_users:
+            ids = spark.createDataFrame([(u,) for u in changed_users], "user_id BIGINT")
             (
-                DeltaTable.forName(lh.spark, lh.table("workout_bpm_summary"))
+                merge.delta_table(lh, "workout_bpm_summary")
                 .alias("t")
-                .merge(rows.alias("s"), " AND ".join(f"t.{k} = s.{k}" for k in KEYS))
+                .merge(
+                    user_bins(lh, ids).alias("s"),
+                    f"t.user_id = s.user_id AND {prune.in_list('t.user_id', changed_users)}",
+                )
+                .whenMatchedUpdate(set={c: f"s.{c}" for c in BINS})
+                .execute()
+            )
+        if spans:
+            sessions = spark.createDataFrame(
+                [s[:3] for s in spans], "user_id BIGINT, workout_id INT, session_id INT"
+            )
+            rows = summarize(lh, sessions, _in_sessions(spans))
+            users = prune.in_list("t.user_id", {s[0] for s in spans})
+            (
+                merge.delta_table(lh, "workout_bpm_summary")
+                .alias("t")
+                .merge(rows.alias("s"), f"{merge.on(KEYS)} AND {users}")
                 .whenMatchedUpdateAll()
                 .whenNotMatchedInsertAll()
                 .execute()
             )
-        finally:
-            batch.unpersist()
 
     return upsert
 

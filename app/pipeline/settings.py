@@ -51,11 +51,6 @@ MILLIS_THRESHOLD = 100_000_000_000
 
 # --- streaming ---------------------------------------------------------------
 MAX_FILES_PER_TRIGGER = 1000
-# Event-time watermark of the dense streams and of the stream-stream joins.
-# It must exceed the latest a record may land after its event time (the
-# generator's late_max_seconds, 600 s by default) or late records would be
-# dropped as too late; it only costs state size.
-WATERMARK_DELAY = "20 minutes"
 # A workout stop must come within this long of its start (DOMAIN.md).
 SESSION_MAX = "3 hours"
 DEFAULT_PROCESSING_TIME = "5 seconds"

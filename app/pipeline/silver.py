@@ -2,18 +2,15 @@
 
 - users, gym_logs, user_profile: sparse dimension streams, deduplicated within
   the micro-batch and MERGEd (insert-if-new, logout-only-if-later, newest-wins
-  CDC). No watermark here on purpose: their event times are not the stream's
-  clock (a user may register long before the events around it), so a
-  watermark would drop legitimate out-of-order rows.
-- heart_rate, workouts: the dense event streams; deduplicated with a watermark
-  (``settings.WATERMARK_DELAY``) and MERGEd insert-only on their key, so a
-  duplicate landed after the watermark is still caught by the MERGE.
-- completed_workouts, workout_bpm: stream-stream joins with watermarks on both
-  sides and time-range conditions, so state is bounded and a session that
-  starts in one run and stops in the next still joins (the state is in the
-  checkpoint). The user -> device lookup of workout_bpm is a stream as well,
-  and sessions the join could not produce are repaired from the tables.
+  CDC).
+- heart_rate, workouts: the dense event streams, deduplicated within the batch
+  and MERGEd insert-only on their key, reading only the target files of the
+  hours the batch touches.
+- completed_workouts, workout_bpm: keys-of-change joins (``app.pipeline.sessions``).
 - user_bins: SCD type 1 from the user_profile change feed.
+No stream here keeps state or a watermark: their event times are not one
+clock (a user registers long before working out, a reading lands late), and a
+single implausible time would otherwise move a watermark past every good row.
 Event times are DOUBLE epoch seconds cast to TIMESTAMP (microseconds).
 """
 
@@ -22,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from app.pipeline import settings
+from app.pipeline import merge, sessions
 from app.pipeline.schemas import VALUE_SCHEMAS
 from app.pipeline.streaming import BatchFunction, Trigger, start
 
@@ -33,12 +30,6 @@ if TYPE_CHECKING:
     from app.platform.lakehouse import Lakehouse
 
 
-def _delta(lh: Lakehouse, table: str):  # type: ignore[no-untyped-def]
-    from delta.tables import DeltaTable
-
-    return DeltaTable.forName(lh.spark, lh.table(table))
-
-
 def _newest(df: DataFrame, keys: list[str], order: list[Column]) -> DataFrame:
     """One row per key: the first by ``order``."""
     from pyspark.sql import Window
@@ -46,25 +37,6 @@ def _newest(df: DataFrame, keys: list[str], order: list[Column]) -> DataFrame:
 
     w = Window.partitionBy(*keys).orderBy(*order)
     return df.withColumn("_rn", F.row_number().over(w)).where("_rn = 1").drop("_rn")
-
-
-def _on(keys: list[str]) -> str:
-    return " AND ".join(f"t.{k} = s.{k}" for k in keys)
-
-
-def insert_new(lh: Lakehouse, table: str, keys: list[str]) -> BatchFunction:
-    """foreachBatch MERGE that inserts rows whose key is not in ``table`` yet."""
-
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        (
-            _delta(lh, table)
-            .alias("t")
-            .merge(batch.dropDuplicates(keys).alias("s"), _on(keys))
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
-
-    return upsert
 
 
 def _bronze_topic(lh: Lakehouse, topic: str) -> DataFrame:
@@ -94,7 +66,7 @@ def users(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
             batch.where("user_id IS NOT NULL"), ["user_id"], [F.col("registration_timestamp")]
         )
         (
-            _delta(lh, "users")
+            merge.delta_table(lh, "users")
             .alias("t")
             .merge(first.alias("s"), "t.user_id = s.user_id")
             .whenNotMatchedInsertAll()
@@ -122,7 +94,7 @@ def gym_logs(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
             F.max(F.when(F.col("logout") > F.col("login"), F.col("logout"))).alias("logout")
         )
         (
-            _delta(lh, "gym_logs")
+            merge.delta_table(lh, "gym_logs")
             .alias("t")
             .merge(
                 visits.alias("s"),
@@ -181,7 +153,7 @@ def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
         )
         values = {c: f"s.{c}" for c in PROFILE_COLUMNS}
         (
-            _delta(lh, "user_profile")
+            merge.delta_table(lh, "user_profile")
             .alias("t")
             .merge(changes.alias("s"), "t.user_id = s.user_id")
             .whenMatchedDelete(condition="s.update_type = 'delete' AND t.updated < s.updated")
@@ -194,156 +166,45 @@ def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
     return df, upsert
 
 
-# --- heart_rate, workouts: dedupe with watermarks ------------------------------
+# --- heart_rate, workouts: dense events, deduplicated on their key ---------------
+def insert_events(lh: Lakehouse, table: str, keys: list[str]) -> BatchFunction:
+    """Dedupe the micro-batch on ``keys``, insert the rows not in ``table`` yet.
+
+    No watermark and no streaming state: a duplicate arriving any time later
+    is caught by the MERGE, which reads only the files of the hours the batch
+    touches (``merge.insert_new`` with the ``time`` column).
+    """
+
+    def upsert(batch: DataFrame, batch_id: int) -> None:
+        rows = batch.dropDuplicates(keys).persist()
+        try:
+            merge.insert_new(lh, table, rows, keys, time_column="time")
+        finally:
+            rows.unpersist()
+
+    return upsert
+
+
 def heart_rate(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
     from pyspark.sql import functions as F
 
-    df = (
-        _bronze_topic(lh, "bpm")
-        .select("device_id", "time", "heartrate", (F.col("heartrate") > 0).alias("valid"))
-        .withWatermark("time", settings.WATERMARK_DELAY)
-        .dropDuplicates(["device_id", "time"])
+    df = _bronze_topic(lh, "bpm").select(
+        "device_id", "time", "heartrate", (F.col("heartrate") > 0).alias("valid")
     )
-    return df, insert_new(lh, "heart_rate", ["device_id", "time"])
+    return df, insert_events(lh, "heart_rate", ["device_id", "time"])
 
 
 def workouts(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
     from pyspark.sql import functions as F
 
-    df = (
-        _bronze_topic(lh, "workout")
-        .select(
-            "user_id",
-            "workout_id",
-            F.col("timestamp").cast("timestamp").alias("time"),
-            "action",
-            "session_id",
-        )
-        .withWatermark("time", settings.WATERMARK_DELAY)
-        .dropDuplicates(["user_id", "time"])
+    df = _bronze_topic(lh, "workout").select(
+        "user_id",
+        "workout_id",
+        F.col("timestamp").cast("timestamp").alias("time"),
+        "action",
+        "session_id",
     )
-    return df, insert_new(lh, "workouts", ["user_id", "time"])
-
-
-# --- stream-stream joins -------------------------------------------------------
-def completed_workouts(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
-    from pyspark.sql import functions as F
-
-    events = lh.spark.readStream.table(lh.table("workouts"))
-    starts = (
-        events.where("action = 'start'")
-        .select("user_id", "workout_id", "session_id", F.col("time").alias("start_time"))
-        .withWatermark("start_time", settings.WATERMARK_DELAY)
-        .alias("a")
-    )
-    stops = (
-        events.where("action = 'stop'")
-        .select(
-            F.col("user_id").alias("stop_user_id"),
-            F.col("workout_id").alias("stop_workout_id"),
-            F.col("session_id").alias("stop_session_id"),
-            F.col("time").alias("end_time"),
-        )
-        .withWatermark("end_time", settings.WATERMARK_DELAY)
-    )
-    # Both time bounds matter: they let Spark drop each side's state once no
-    # future row of the other side can match it.
-    df = starts.join(
-        stops,
-        F.expr(
-            f"""user_id = stop_user_id AND workout_id = stop_workout_id
-            AND session_id = stop_session_id AND end_time > start_time
-            AND end_time <= start_time + INTERVAL {settings.SESSION_MAX}"""
-        ),
-    ).select("user_id", "workout_id", "session_id", "start_time", "end_time")
-    return df, insert_new(lh, "completed_workouts", ["user_id", "workout_id", "session_id"])
-
-
-BPM_KEYS = ["user_id", "workout_id", "session_id", "time"]
-BPM_COLUMNS = ("user_id", "workout_id", "session_id", "start_time", "end_time", "time", "heartrate")
-
-
-def workout_bpm(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
-    from pyspark.sql import functions as F
-
-    spark = lh.spark
-    # The user -> device lookup is a stream too (its state kept: users are
-    # few), so a session whose user registers late still joins when it does.
-    devices = spark.readStream.table(lh.table("users")).select(
-        F.col("user_id").cast("int").alias("device_user_id"), "device_id"
-    )
-    sessions = (
-        spark.readStream.table(lh.table("completed_workouts"))
-        .withWatermark("end_time", settings.WATERMARK_DELAY)
-        .join(devices, F.expr("user_id = device_user_id"))
-        .select("user_id", "device_id", "workout_id", "session_id", "start_time", "end_time")
-    )
-    readings = (
-        spark.readStream.table(lh.table("heart_rate"))
-        .where("valid")
-        .select(F.col("device_id").alias("bpm_device_id"), "time", "heartrate")
-        .withWatermark("time", settings.WATERMARK_DELAY)
-    )
-    df = readings.join(
-        sessions,
-        F.expr(
-            f"""bpm_device_id = device_id AND time > start_time AND time <= end_time
-            AND end_time < time + INTERVAL {settings.SESSION_MAX}"""
-        ),
-    ).select(*BPM_COLUMNS)
-    insert = insert_new(lh, "workout_bpm", BPM_KEYS)
-
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        insert(batch, batch_id)
-        repair_workout_bpm(lh)
-
-    return df, upsert
-
-
-def repair_workout_bpm(lh: Lakehouse) -> int:
-    """Join, from the tables, the completed sessions the stream-stream join never produced.
-
-    The join only sees a session while its user is known and its readings are
-    in state: a session whose user registers late (the users stream lagging
-    behind, in stream mode) is dropped by the users lookup, and one that comes
-    after the watermark has passed its readings finds them evicted. Those
-    sessions have no workout_bpm rows; here they are joined from the tables.
-    Insert-only on the same key, so it never duplicates what the join writes.
-    Returns the number of sessions repaired (sessions without readings count).
-    """
-    from pyspark.sql import functions as F
-
-    spark = lh.spark
-    done = spark.read.table(lh.table("workout_bpm")).select(
-        "user_id", "workout_id", "session_id"
-    ).distinct()
-    users = spark.read.table(lh.table("users")).select(
-        F.col("user_id").cast("int").alias("user_id"), "device_id"
-    )
-    missing = (
-        spark.read.table(lh.table("completed_workouts"))
-        .join(done, ["user_id", "workout_id", "session_id"], "left_anti")
-        .join(users, "user_id")
-        .persist()
-    )
-    try:
-        n = missing.count()
-        if n == 0:
-            return 0
-        rows = (
-            spark.read.table(lh.table("heart_rate"))
-            .where("valid")
-            .select(F.col("device_id").alias("bpm_device_id"), "time", "heartrate")
-            .join(
-                F.broadcast(missing),
-                F.expr("bpm_device_id = device_id AND time > start_time AND time <= end_time"),
-            )
-            .select(*BPM_COLUMNS)
-        )
-        insert_new(lh, "workout_bpm", BPM_KEYS)(rows, -1)
-        return n
-    finally:
-        missing.unpersist()
+    return df, insert_events(lh, "workouts", ["user_id", "time"])
 
 
 # --- user_bins (SCD type 1) ----------------------------------------------------
@@ -395,7 +256,7 @@ def user_bins(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
         )
         values = {c: f"s.{c}" for c in ("user_id", "age", "gender", "city", "state")}
         (
-            _delta(lh, "user_bins")
+            merge.delta_table(lh, "user_bins")
             .alias("t")
             .merge(latest.alias("s"), "t.user_id = s.user_id")
             .whenMatchedDelete(condition="s._change_type = 'delete'")
@@ -413,8 +274,8 @@ BUILDERS: dict[str, Callable[[Lakehouse], tuple[DataFrame, BatchFunction]]] = {
     "user_profile": user_profile,
     "heart_rate": heart_rate,
     "workouts": workouts,
-    "completed_workouts": completed_workouts,
-    "workout_bpm": workout_bpm,
+    "completed_workouts": sessions.completed_workouts,
+    "workout_bpm": sessions.workout_bpm,
     "user_bins": user_bins,
 }
 

@@ -1,0 +1,264 @@
+"""completed_workouts and workout_bpm: keys-of-change streams, no streaming state.
+
+Both tables are joins whose inputs arrive in any order and at any delay: a
+stop event hours after its start, a user who registers after working out, a
+heart-rate reading landing after its session was written. Stream-stream
+joins handle that with watermarks and state, which grows with history and is
+poisoned by one implausible event time. Here instead each stream only says
+*what changed*; each micro-batch maps those changes to the sessions they
+affect and computes exactly those sessions from the Delta tables, reading
+only the files the change can touch (``app.pipeline.prune``):
+
+- completed_workouts: new workout events -> their (user, workout, session)
+  keys -> the events of those keys within ``SESSION_MAX`` -> start/stop pairs.
+- workout_bpm: three change streams in one query:
+  new readings (heart_rate) -> the sessions of their devices at those times;
+  new sessions (completed_workouts) -> their readings;
+  new users (users) -> their sessions -> their readings.
+  One definition of "a session's readings" (``readings_in_sessions``) serves
+  every path. Writes are insert-if-new MERGEs: a pair reached by two paths, or
+  a replayed batch, is written once.
+
+Why this is complete: a (reading, session, user) triple is produced by the
+batch that delivers the last of the three to commit, because that batch reads
+the other two from the tables, where they already are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from app.pipeline import merge, prune, settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from app.pipeline.streaming import BatchFunction
+    from app.platform.lakehouse import Lakehouse
+
+SESSION_KEYS = ["user_id", "workout_id", "session_id"]
+BPM_KEYS = [*SESSION_KEYS, "time"]
+BPM_COLUMNS = ("user_id", "workout_id", "session_id", "start_time", "end_time", "time", "heartrate")
+
+
+def session_max() -> timedelta:
+    """``settings.SESSION_MAX`` ("3 hours") as a timedelta."""
+    amount, unit = settings.SESSION_MAX.split()
+    return timedelta(**{unit if unit.endswith("s") else unit + "s": float(amount)})
+
+
+# --- completed_workouts ----------------------------------------------------------
+def pair_sessions(events: DataFrame) -> DataFrame:
+    """Start/stop pairs of one user, workout and session; stop within SESSION_MAX after start."""
+    from pyspark.sql import functions as F
+
+    starts = events.where("action = 'start'").select(
+        *SESSION_KEYS, F.col("time").alias("start_time")
+    )
+    stops = events.where("action = 'stop'").select(*SESSION_KEYS, F.col("time").alias("end_time"))
+    return starts.join(stops, SESSION_KEYS).where(
+        F.expr(
+            f"end_time > start_time AND end_time <= start_time + INTERVAL {settings.SESSION_MAX}"
+        )
+    )
+
+
+def completed_workouts(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
+    spark = lh.spark
+    changes = spark.readStream.table(lh.table("workouts")).select(*SESSION_KEYS, "time")
+
+    def upsert(batch: DataFrame, batch_id: int) -> None:
+        from pyspark.sql import functions as F
+
+        facts = batch.select(*SESSION_KEYS, prune.bucket_of(F.col("time")).alias("b")).distinct()
+        rows = facts.collect()
+        if not rows:
+            return
+        hours = prune.ranges_of_buckets(r.b for r in rows)
+        # The other event of a pair lies within SESSION_MAX of this one.
+        window = prune.widen(hours, session_max(), session_max())
+        keys = spark.createDataFrame(
+            sorted({(r.user_id, r.workout_id, r.session_id) for r in rows}),
+            "user_id INT, workout_id INT, session_id INT",
+        )
+        events = (
+            spark.read.table(lh.table("workouts"))
+            .where(prune.in_ranges("time", window))
+            .join(F.broadcast(keys), SESSION_KEYS, "left_semi")
+        )
+        pairs = pair_sessions(events).dropDuplicates(SESSION_KEYS).persist()
+        try:
+            if pairs.isEmpty():  # starts whose stop has not come yet: nothing to write
+                return
+            merge.insert_new(
+                lh, "completed_workouts", pairs, SESSION_KEYS, "start_time",
+                ranges=prune.widen(hours, session_max(), timedelta(0)),
+            )
+        finally:
+            pairs.unpersist()
+
+    return changes, upsert
+
+
+# --- workout_bpm -----------------------------------------------------------------
+def readings_in_sessions(readings: DataFrame, sessions: DataFrame) -> DataFrame:
+    """THE definition of a session's readings: valid readings of the user's device in (start, end].
+
+    ``readings``: device_id, time, heartrate (valid ones); ``sessions``: the
+    session keys with start_time, end_time and the user's device_id.
+    """
+    from pyspark.sql import functions as F
+
+    r = readings.select(F.col("device_id").alias("r_device_id"), "time", "heartrate")
+    return r.join(
+        F.broadcast(sessions),
+        F.expr("r_device_id = device_id AND time > start_time AND time <= end_time"),
+    ).select(
+        F.col("user_id").cast("int").alias("user_id"),
+        "workout_id", "session_id", "start_time", "end_time", "time", "heartrate",
+    )
+
+
+def session_readings(lh: Lakehouse, spans: list[tuple[int, datetime, datetime]]) -> DataFrame:
+    """Valid heart_rate rows of the (device_id, start, end) spans, reading only their files."""
+    intervals, exact = prune.device_intervals(spans)
+    if exact:
+        where = " OR ".join(
+            f"(device_id = {d} AND time > {prune.literal(lo)} AND time <= {prune.literal(hi)})"
+            for d, lo, hi in intervals
+        )
+    else:  # too many spans for one predicate: devices and hours
+        where = (
+            f"{prune.in_list('device_id', [d for d, _, _ in intervals])} AND "
+            f"{prune.in_ranges('time', prune.ranges_of_buckets(_hours(intervals)))}"
+        )
+    return (
+        lh.spark.read.table(lh.table("heart_rate"))
+        .where(f"valid AND ({where})")
+        .select("device_id", "time", "heartrate")
+    )
+
+
+def _hours(spans: list[tuple[int, datetime, datetime]]) -> set[int]:
+    step = prune.BUCKET_SECONDS
+    return {
+        b for _, lo, hi in spans for b in range(int(lo.timestamp() // step),
+                                                int(hi.timestamp() // step) + 1)
+    }
+
+
+def change_keys(lh: Lakehouse) -> DataFrame:
+    """One stream of what changed: new readings, new sessions, new users."""
+    from pyspark.sql import functions as F
+
+    spark = lh.spark
+    readings = (
+        spark.readStream.table(lh.table("heart_rate"))
+        .where("valid")
+        .select(F.lit("reading").alias("kind"), "device_id", "time")
+    )
+    sessions = spark.readStream.table(lh.table("completed_workouts")).select(
+        F.lit("session").alias("kind"),
+        F.col("user_id").cast("bigint").alias("user_id"),
+        "workout_id", "session_id", F.col("start_time").alias("time"),
+    )
+    users = spark.readStream.table(lh.table("users")).select(
+        F.lit("user").alias("kind"), "user_id", "device_id"
+    )
+    return readings.unionByName(sessions, allowMissingColumns=True).unionByName(
+        users, allowMissingColumns=True
+    )
+
+
+def affected_sessions(lh: Lakehouse, facts: list) -> DataFrame | None:  # type: ignore[type-arg]
+    """The sessions (with device_id) a batch's changes affect, from the tables; None if none.
+
+    ``facts``: distinct (kind, device_id, user_id, workout_id, session_id, b)
+    rows of the batch, ``b`` the hour of a reading or of a session's start.
+    """
+    from pyspark.sql import functions as F
+
+    spark = lh.spark
+    reading_hours: dict[int, set[int]] = {}
+    session_hours: dict[int, set[int]] = {}
+    new_users: set[int] = set()
+    for f in facts:
+        if f.kind == "reading":
+            reading_hours.setdefault(f.device_id, set()).add(f.b)
+        elif f.kind == "session":
+            session_hours.setdefault(f.user_id, set()).add(f.b)
+        else:
+            new_users.add(f.user_id)
+    clauses = []
+    involved = set(session_hours) | new_users
+    all_hours: set[int] = set()
+    if reading_hours:
+        # New readings -> the sessions of their devices' users overlapping those hours.
+        owners = spark.read.table(lh.table("users")).where(
+            prune.in_list("device_id", reading_hours)
+        ).select("user_id", "device_id").collect()
+        for owner in owners:
+            involved.add(owner.user_id)
+            buckets = reading_hours[owner.device_id]
+            all_hours |= buckets
+            clauses.append(
+                f"(user_id = {owner.user_id} AND "
+                f"{prune.overlaps('start_time', 'end_time', prune.ranges_of_buckets(buckets))})"
+            )
+    for user, buckets in session_hours.items():  # new sessions
+        all_hours |= buckets
+        clauses.append(
+            f"(user_id = {user} AND "
+            f"{prune.in_ranges('start_time', prune.ranges_of_buckets(buckets))})"
+        )
+    if len(clauses) > prune.MAX_TERMS:  # a big batch: one coarser predicate
+        clauses = [
+            f"({prune.in_list('user_id', involved - new_users)} AND "
+            f"{prune.overlaps('start_time', 'end_time', prune.ranges_of_buckets(all_hours))})"
+        ]
+    if new_users:  # every session of a user who just registered
+        clauses.append(prune.in_list("user_id", new_users))
+    if not clauses:
+        return None
+    sessions = (
+        spark.read.table(lh.table("completed_workouts"))
+        .where(" OR ".join(clauses))
+        .select(F.col("user_id").cast("bigint").alias("user_id"), "workout_id", "session_id",
+                "start_time", "end_time")
+    )
+    devices = (
+        spark.read.table(lh.table("users"))
+        .where(prune.in_list("user_id", involved))
+        .select("user_id", "device_id")
+    )
+    return sessions.join(devices, "user_id").dropDuplicates(SESSION_KEYS)
+
+
+def workout_bpm(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
+    def upsert(batch: DataFrame, batch_id: int) -> None:
+        from pyspark.sql import functions as F
+
+        facts = (
+            batch.select("kind", "device_id", "user_id", "workout_id", "session_id",
+                         prune.bucket_of(F.col("time")).alias("b"))
+            .distinct()
+            .collect()
+        )
+        sessions = affected_sessions(lh, facts)
+        if sessions is None:
+            return
+        sessions = sessions.persist()
+        try:
+            spans = [(r.device_id, r.start_time, r.end_time) for r in sessions.collect()]
+            if not spans:
+                return  # readings outside any completed session (yet)
+            rows = readings_in_sessions(session_readings(lh, spans), sessions)
+            merge.insert_new(
+                lh, "workout_bpm", rows.dropDuplicates(BPM_KEYS), BPM_KEYS, "time",
+                ranges=prune.ranges_of_buckets(_hours(spans)),
+            )
+        finally:
+            sessions.unpersist()
+
+    return change_keys(lh), upsert
