@@ -17,9 +17,10 @@ SETS ?= 2
 SEED ?= 42
 SCALE ?= 1
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down status stream test test-fast generate lint bench compose-check clean
+.PHONY: help setup up down status stream test test-fast generate lint bench bench-quick compose-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -61,10 +62,13 @@ lint: setup ## ruff and mypy
 	$(VENV)/bin/ruff check app emulators data_generators tests bench
 	$(VENV)/bin/mypy
 
-bench: setup ## Print the storage, generator and pipeline benchmarks
+bench: setup ## Print the storage, generator and pipeline benchmarks (pipeline: over an hour)
 	$(PY) bench/storage.py
 	$(PY) bench/generate.py
-	$(PY) bench/pipeline.py
+	$(PY) bench/pipeline.py $(BENCH_ARGS)
+
+bench-quick: setup ## A smoke run of the pipeline benchmark (a few minutes; figures not meaningful)
+	$(PY) bench/pipeline.py --quick $(BENCH_ARGS)
 
 compose-check: ## Validate docker-compose.yml without a Docker engine
 	docker-compose -f docker-compose.yml config --quiet

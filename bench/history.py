@@ -1,0 +1,46 @@
+"""Cost flat in history: run once-mode over many small sets, one after another.
+
+Per set n: land it (``producer.produce_set``), then time ``run.run_once``
+(setup, history loader, every layer available-now). With a per-change design
+the last set costs what the second does; a design that rescans history grows.
+Set 1 is reported but not the baseline: it creates every table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.platform.lakehouse import Lakehouse
+
+
+@dataclass
+class HistoryCurve:
+    seconds: list[float] = field(default_factory=list)  # run_once time of set 1, 2, ...
+
+    @property
+    def ratio(self) -> float | None:
+        """Last set's time over set 2's."""
+        return self.seconds[-1] / self.seconds[1] if len(self.seconds) >= 3 else None
+
+    def compact(self) -> str:
+        return " ".join(f"{s:.1f}" for s in self.seconds)
+
+
+def once_per_set(lh: Lakehouse, sets: int, scale: float = 0.1, seed: int = 11) -> HistoryCurve:
+    import time
+
+    from app.pipeline import producer, run
+    from data_generators import GeneratorSpec
+
+    spec = GeneratorSpec(seed=seed, sets=sets, scale=scale)
+    producer.land_history(lh, spec)
+    curve = HistoryCurve()
+    for n in range(1, sets + 1):
+        producer.produce_set(lh, spec, n)
+        began = time.perf_counter()
+        run.run_once(lh)
+        curve.seconds.append(time.perf_counter() - began)
+        print(f"    set {n}: {curve.seconds[-1]:.1f}s", flush=True)
+    return curve

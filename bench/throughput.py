@@ -1,0 +1,336 @@
+"""Sustained stream throughput: the highest producer rate at which the pipeline's lag stays bounded.
+
+One trial = one rate on a fresh lakehouse: every stream runs with a 1-second
+trigger (``run.start_all``) while a producer thread lands generated one-day
+sets paced to ``rate`` Kafka records per second. Every few seconds a sampler
+records
+
+- the bronze backlog: Kafka records landed minus records the bronze Kafka
+  stream has taken in (its progress events' ``numInputRows``), both exact;
+- versions behind: per silver/gold stream, its Delta sources' ``latestOffset``
+  minus ``endOffset`` reservoir versions (from ``lastProgress``), the worst one.
+
+The rate held when both stayed bounded (the mean of the last third of the
+window is not above the first third's by more than a slack) and the pipeline
+drained after the producer stopped: bronze took in every landed record and
+gold holds the generator's ground-truth row count, within ``drain_seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bench.common import check_queries
+
+if TYPE_CHECKING:
+    from pyspark.sql.streaming import StreamingQuery
+
+    from app.platform.lakehouse import Lakehouse
+
+KAFKA_LANDING = "raw/kafka_multiplex_bz"
+
+
+class PacedProducer(threading.Thread):
+    """Lands one-day generated sets, file by file, at ``rate`` Kafka records per second.
+
+    After each Kafka file it sleeps until the records landed so far are due,
+    so the rate holds over the run with bursts of one file. It stops between
+    sets (so the last set's manifest, the ground truth, is complete); once
+    asked to stop, the current set is finished without pauses.
+    """
+
+    def __init__(self, lh: Lakehouse, spec: Any, rate: float) -> None:
+        super().__init__(name="paced-producer", daemon=True)
+        self.lh, self.spec, self.rate = lh, spec, rate
+        self.stopping = threading.Event()
+        self.landed_records = 0
+        self.sets = 0
+        self.manifest: dict[str, Any] | None = None
+        self.began = 0.0
+        self.ended = 0.0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from data_generators.engine import Generator
+        from data_generators.faults import KAFKA
+        from data_generators.sinks import as_sink
+
+        try:
+            generator = Generator(self.spec)
+            sink = as_sink(self.lh.store("data_zone"))
+            self.began = time.monotonic()
+
+            def pace(res: Any) -> None:
+                if res.source != KAFKA:
+                    return
+                self.landed_records += res.records
+                due = self.began + self.landed_records / self.rate
+                self.stopping.wait(max(0.0, due - time.monotonic()))
+
+            n = 0
+            while not self.stopping.is_set() and n < self.spec.sets:
+                n += 1
+                result = generator.write_set(n, sink, on_file=pace)
+                self.manifest, self.sets = result.manifest, n
+        except BaseException as exc:  # reported by the trial, never lost in a thread
+            self.error = exc
+        finally:
+            self.ended = time.monotonic()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def _offset(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def versions_behind(progress: Any) -> int | None:
+    """Delta reservoir versions a stream has not read yet (None: no Delta source in it)."""
+    behind = None
+    for source in (progress or {}).get("sources") or []:
+        latest, end = _offset(source.get("latestOffset")), _offset(source.get("endOffset"))
+        if "reservoirVersion" in latest and "reservoirVersion" in end:
+            gap = int(latest["reservoirVersion"]) - int(end["reservoirVersion"])
+            behind = max(0, gap) + (behind or 0)
+    return behind
+
+
+def is_bronze_kafka(q: StreamingQuery) -> bool:
+    """The stream reading the Kafka landing folder (by name, else by its source)."""
+    if (q.name or "").endswith(".kafka_multiplex_bz"):
+        return True
+    progress: dict[str, Any] = q.lastProgress or {}
+    return any(
+        KAFKA_LANDING in str(s.get("description", ""))
+        and not str(s.get("description", "")).startswith("DeltaSource")
+        for s in progress.get("sources") or []
+    )
+
+
+@dataclass
+class Sample:
+    t: float  # seconds since the producer started
+    landed: int
+    taken: int  # records bronze's Kafka stream has taken in
+    behind: int  # worst silver/gold stream's versions behind
+    worst: str
+
+    @property
+    def backlog(self) -> int:
+        return self.landed - self.taken
+
+
+class Sampler:
+    """Backlog and versions behind, from the producer's counter and the streams' progress."""
+
+    def __init__(self, queries: list[StreamingQuery], producer: PacedProducer) -> None:
+        self.queries, self.producer = queries, producer
+        self.kafka = [q for q in queries if is_bronze_kafka(q)]
+        if len(self.kafka) != 1:
+            raise RuntimeError(f"expected one bronze Kafka stream, found {len(self.kafka)}")
+        self.batches: dict[int, int] = {}  # bronze Kafka batchId -> numInputRows
+        self.samples: list[Sample] = []
+
+    def taken(self) -> int:
+        for p in self.kafka[0].recentProgress:
+            rows = int(p.get("numInputRows") or 0)
+            batch = int(p.get("batchId", -1))
+            self.batches[batch] = max(rows, self.batches.get(batch, 0))
+        return sum(self.batches.values())
+
+    def worst_behind(self) -> tuple[int, str]:
+        worst, name = 0, "-"
+        for q in self.queries:
+            if q in self.kafka:
+                continue
+            behind = versions_behind(q.lastProgress)
+            if behind is not None and behind > worst:
+                worst, name = behind, (q.name or "?").rsplit(".", 1)[-1]
+        return worst, name
+
+    def sample(self) -> Sample:
+        check_queries(self.queries)
+        landed = self.producer.landed_records  # read before `taken`: backlog never < 0 by race
+        behind, worst = self.worst_behind()
+        s = Sample(time.monotonic() - self.producer.began, landed, self.taken(), behind, worst)
+        self.samples.append(s)
+        return s
+
+
+def bounded(values: list[float], slack: float) -> bool:
+    """The last third's mean is not above the first third's by more than ``slack``."""
+    if len(values) < 3:
+        return False
+    third = len(values) // 3
+    return statistics.fmean(values[-third:]) <= statistics.fmean(values[:third]) + slack
+
+
+@dataclass
+class Trial:
+    rate: float
+    seconds: float = 0.0
+    landed: int = 0
+    taken: int = 0
+    samples: list[Sample] = field(default_factory=list)
+    backlog_bounded: bool = False
+    versions_bounded: bool = False
+    drain_seconds: float | None = None  # None: did not drain in time
+    gold_rows: int = 0
+    gold_truth: int = 0
+    error: str = ""
+
+    @property
+    def produced_rate(self) -> float:
+        return self.landed / self.seconds if self.seconds else 0.0
+
+    @property
+    def bronze_rate(self) -> float:
+        """Records/s bronze took in during the window."""
+        return self.taken / self.seconds if self.seconds else 0.0
+
+    @property
+    def held(self) -> bool:
+        # A producer that fell short of its target proves nothing about the target.
+        reached = self.produced_rate >= 0.95 * self.rate
+        return (not self.error and reached and self.backlog_bounded and self.versions_bounded
+                and self.drain_seconds is not None)
+
+    def describe(self) -> str:
+        if self.error:
+            return f"rate {self.rate:,.0f}/s: failed ({self.error})"
+        third = max(1, len(self.samples) // 3)
+        first = statistics.fmean(s.backlog for s in self.samples[:third]) if self.samples else 0
+        last = statistics.fmean(s.backlog for s in self.samples[-third:]) if self.samples else 0
+        vfirst = statistics.fmean(s.behind for s in self.samples[:third]) if self.samples else 0
+        vlast = statistics.fmean(s.behind for s in self.samples[-third:]) if self.samples else 0
+        drain = f"drained in {self.drain_seconds:.0f}s" if self.drain_seconds is not None else (
+            f"NOT drained (gold {self.gold_rows}/{self.gold_truth})")
+        return (
+            f"rate {self.rate:,.0f}/s: produced {self.produced_rate:,.0f}/s, bronze took "
+            f"{self.bronze_rate:,.0f}/s; backlog records first/last third {first:,.0f}/{last:,.0f}"
+            f" ({'bounded' if self.backlog_bounded else 'GROWING'}), versions behind "
+            f"{vfirst:.1f}/{vlast:.1f} ({'bounded' if self.versions_bounded else 'GROWING'}); "
+            f"{drain} -> {'HELD' if self.held else 'not held'}"
+        )
+
+
+@dataclass(frozen=True)
+class TrialSettings:
+    sustain_seconds: float = 300.0
+    drain_seconds: float = 60.0
+    sample_seconds: float = 3.0
+    slack_seconds: float = 5.0  # backlog slack: this many seconds of production
+    slack_versions: float = 5.0
+    scale: float = 0.25
+    seed: int = 17
+    trigger: str = "1 second"
+
+
+def sets_needed(rate: float, settings: TrialSettings, records_per_set: int = 5_000) -> int:
+    """Sets the producer may land in one window (one-day sets hold ~7-8k records at 0.25)."""
+    per_set = max(1, int(records_per_set * settings.scale / 0.25))
+    return int(rate * (settings.sustain_seconds + 30) / per_set) + 20
+
+
+def gold_rows(lh: Lakehouse) -> int:
+    return int(lh.spark.table(lh.table("workout_bpm_summary")).count())
+
+
+def trial(lh: Lakehouse, rate: float, settings: TrialSettings,
+          log: Callable[[str], None] = print) -> Trial:
+    """One rate on ``lh`` (an empty private lakehouse): sustain, then drain."""
+    from app.pipeline import producer, run
+    from data_generators import GeneratorSpec
+
+    spec = GeneratorSpec(seed=settings.seed, sets=sets_needed(rate, settings),
+                         scale=settings.scale, visits_per_user=1)
+    result = Trial(rate)
+    producer.land_history(lh, spec)  # before the history loader in start_all
+    queries = run.start_all(lh, settings.trigger)
+    paced = PacedProducer(lh, spec, rate)
+    try:
+        # Start the clock once every stream has run its first trigger (JVM warm, state loaded).
+        deadline = time.monotonic() + 120
+        while any(q.lastProgress is None for q in queries) and time.monotonic() < deadline:
+            check_queries(queries)
+            time.sleep(0.5)
+        sampler = Sampler(queries, paced)
+        paced.start()
+        while paced.is_alive() and time.monotonic() - paced.began < settings.sustain_seconds:
+            time.sleep(settings.sample_seconds)
+            s = sampler.sample()
+            if len(sampler.samples) % 10 == 0:
+                log(f"    t={s.t:5.0f}s landed {s.landed:,} backlog {s.backlog:,} "
+                    f"behind {s.behind} ({s.worst})")
+        paced.stop()
+        paced.join()
+        if paced.error is not None:
+            raise RuntimeError(f"producer failed: {paced.error}")
+        result.seconds = paced.ended - paced.began
+        result.samples = list(sampler.samples)
+        last = sampler.sample()
+        result.landed, result.taken = last.landed, last.taken
+        result.backlog_bounded = bounded([s.backlog for s in result.samples],
+                                         rate * settings.slack_seconds)
+        result.versions_bounded = bounded([s.behind for s in result.samples],
+                                          settings.slack_versions)
+        assert paced.manifest is not None
+        result.gold_truth = int(paced.manifest["counts"]["workout_bpm_summary"])
+        stopped = time.monotonic()
+        while time.monotonic() - stopped < settings.drain_seconds:
+            result.gold_rows = gold_rows(lh)
+            if sampler.sample().backlog == 0 and result.gold_rows >= result.gold_truth:
+                result.drain_seconds = time.monotonic() - stopped
+                break
+            time.sleep(1.0)
+    except Exception as exc:  # one failed trial is a result, not the end of the bench
+        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    finally:
+        paced.stop()
+        run.stop_gracefully(queries, timeout=30)
+    return result
+
+
+@dataclass
+class Search:
+    trials: list[Trial] = field(default_factory=list)
+
+    @property
+    def best(self) -> Trial | None:
+        held = [t for t in self.trials if t.held]
+        return max(held, key=lambda t: t.rate) if held else None
+
+
+def search(new_lakehouse: Callable[[], Any], start_rate: float, factor: float, steps: int,
+           settings: TrialSettings, log: Callable[[str], None] = print) -> Search:
+    """Up by ``factor`` while rates hold; down by it from a start rate that does not hold.
+
+    ``new_lakehouse()`` returns a context manager giving a fresh private
+    lakehouse, so every trial starts from empty tables and checkpoints.
+    """
+    found = Search()
+    rate, going_up = start_rate, None
+    for _ in range(max(1, steps)):
+        log(f"  trial at {rate:,.0f} Kafka records/s for {settings.sustain_seconds:.0f}s ...")
+        with new_lakehouse() as lh:
+            t = trial(lh, rate, settings, log)
+        found.trials.append(t)
+        log("    " + t.describe())
+        if going_up is None:
+            going_up = t.held
+        if going_up != t.held:
+            break
+        rate = rate * factor if going_up else rate / factor
+    return found
