@@ -69,7 +69,12 @@ SILVER_STAGES: tuple[tuple[str, ...], ...] = (
 # updated in place by MERGE, so a plain Delta stream would see rewrites).
 CHANGE_FEED = ("user_profile", "user_bins")
 # Delta table properties per table (beyond the change feed), applied by the DDL setup.
-TABLE_PROPERTIES: dict[str, dict[str, str]] = {}
+# Auto compaction on every table: each micro-batch commits a few small files, and
+# without compaction their number (so every snapshot, MERGE and stream listing)
+# would grow with history. Compaction commits carry dataChange=false, which
+# Delta streaming sources and change feeds skip.
+AUTO_COMPACT = {"delta.autoOptimize.autoCompact": "true"}
+TABLE_PROPERTIES: dict[str, dict[str, str]] = {t: dict(AUTO_COMPACT) for t in TABLES}
 
 
 def table_properties(name: str) -> dict[str, str] | None:
