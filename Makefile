@@ -55,6 +55,9 @@ stream: up ## Run every stream continuously with a live view, while a producer l
 test: setup ## Run the offline test suite (starts and stops Azurite itself)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+chaos: setup ## Kill -9 the stream at seeded moments, restart, drain, compare with ground truth (STORAGE=local|azurite ROUNDS SEED)
+	$(PY) -m tests.chaos --storage $(or $(STORAGE),local) --seed $(SEED) $(if $(ROUNDS),--rounds $(ROUNDS))
+
 generate: up ## Land synthetic data sets (SETS, SEED, SCALE) in the data zone (emulators up first)
 	$(PY) -m data_generators --sets $(SETS) --seed $(SEED) --scale $(SCALE) --target $(LAKEHOUSE_STORAGE)
 

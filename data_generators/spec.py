@@ -158,5 +158,13 @@ class GeneratorSpec:
             "faults": self.faults.as_dict(),
         }
 
+    @classmethod
+    def from_description(cls, doc: dict[str, Any]) -> GeneratorSpec:
+        """The spec ``describe()`` recorded (in every manifest): resume a landing run exactly."""
+        values = dict(doc)
+        values["start"] = datetime.fromisoformat(values["start"])
+        values["faults"] = Faults(**values.get("faults", {}))
+        return cls(**values)
+
     def replace(self, **changes: Any) -> GeneratorSpec:
         return dataclasses.replace(self, **changes)
