@@ -12,6 +12,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,18 @@ class LakehouseConfig:
         "LAKEHOUSE_SPARK_UI", "false", help="true to serve Spark's UI on 127.0.0.1"
     )
     driver_memory: str = setting("LAKEHOUSE_DRIVER_MEMORY", "4g")
+    # Bronze's door: event times outside [min, file landed + ahead] and records
+    # over max_record_bytes go to quarantine (app/pipeline/landing.py).
+    event_time_min: str = setting(
+        "LAKEHOUSE_EVENT_TIME_MIN", "2000-01-01", help="earliest plausible event time (ISO, UTC)"
+    )
+    event_time_max_ahead_seconds: int = setting(
+        "LAKEHOUSE_EVENT_TIME_MAX_AHEAD_SECONDS", 86_400,
+        help="how far after its file landed an event time may lie",
+    )
+    max_record_bytes: int = setting(
+        "LAKEHOUSE_MAX_RECORD_BYTES", 1_048_576, help="longer landed records are quarantined"
+    )
     # Databricks sets DATABRICKS_RUNTIME_VERSION in every cluster; there the
     # session, catalogs and storage credentials come from the workspace.
     databricks_runtime: str = setting("DATABRICKS_RUNTIME_VERSION", "")
@@ -86,6 +99,7 @@ class LakehouseConfig:
                 f"{', '.join(ENVIRONMENTS)}",
                 self.debug_string(),
             )
+        self._check_bronze_limits()
         if self.storage == "adls":
             if not self.adls_account:
                 raise ConfigError(
@@ -99,6 +113,22 @@ class LakehouseConfig:
                     "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
                     self.debug_string(),
                 )
+
+    def _check_bronze_limits(self) -> None:
+        try:
+            datetime.fromisoformat(self.event_time_min.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(
+                f"LAKEHOUSE_EVENT_TIME_MIN={self.event_time_min!r} is not an ISO date or time "
+                "(e.g. 2000-01-01 or 2000-01-01T00:00:00Z)",
+                self.debug_string(),
+            ) from None
+        for f in fields(self):
+            if f.name in ("event_time_max_ahead_seconds", "max_record_bytes"):
+                if getattr(self, f.name) <= 0:
+                    raise ConfigError(
+                        f"{f.metadata['env']} must be a positive integer", self.debug_string()
+                    )
 
     @property
     def catalog(self) -> str:
