@@ -76,6 +76,7 @@ class Round:
     killed: float | None = None  # seconds after start of the SIGKILL
     died: int | None = None  # exit status when the pipeline stopped by itself
     sets: int = 0  # complete sets landed (manifests) after the round
+    mid_set: bool = False  # the producer died in the middle of a set too
 
     def line(self) -> str:
         if self.died is not None:
@@ -84,6 +85,8 @@ class Round:
             outcome = f"moment not reached, killed at {self.killed:.1f} s"
         else:
             outcome = f"killed at {self.killed:6.1f} s"
+            if self.mid_set:
+                outcome += " + producer mid-set"
         return (f"  {self.kill.round:>3}  {self.kill.moment:<8} {self.kill.describe():<48} "
                 f"{outcome:<34} sets {self.sets}")
 
@@ -107,7 +110,8 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return not self.problems and all(r.died is None for r in self.rounds)
+        return (bool(self.counts) and not self.problems
+                and all(r.died is None for r in self.rounds))
 
 
 @contextmanager
@@ -116,7 +120,9 @@ def environment(options: ChaosOptions) -> Iterator[LakehouseConfig]:
     workdir = options.workdir
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAKEHOUSE_", "AZURITE_"))}
+    # The developer's settings must not leak in; the jar folder may (a checkout without jars).
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("LAKEHOUSE_", "AZURITE_")) or k == "LAKEHOUSE_JARS_DIR"}
     base = load_config(env=env, dotenv=Path("/nonexistent"), storage=options.storage,
                        home=str(workdir / "home"))
     config = isolated_config(base, tag=f"chaos-{options.seed}")
@@ -134,22 +140,19 @@ def environment(options: ChaosOptions) -> Iterator[LakehouseConfig]:
             azurite.stop()
 
 
-def _names(store: ObjectStore, prefix: str, digits_only: bool) -> set[str]:
-    names = store.list(prefix)
-    if digits_only:
-        return {n for n in names if n.rsplit("/", 1)[-1].isdigit()}
-    return set(names)
+def _names(store: ObjectStore, prefix: str) -> set[str]:
+    return {n for n in store.list(prefix) if n.rsplit("/", 1)[-1].isdigit()}
 
 
-def _watch(lh: Lakehouse, kill: Kill) -> Callable[[], bool]:
+def _watch(lh: Lakehouse, kill: Kill, prod: Producer) -> Callable[[], bool]:
     """A predicate that turns true once the kill's moment has come (after this call)."""
     if kill.moment == "landing":
-        store, prefix, digits = lh.store("data_zone"), "raw/", False
-    else:
-        folder = "offsets" if kill.moment == "batch" else "commits"
-        store, prefix, digits = lh.store("checkpoint"), f"checkpoints/{kill.table}/{folder}/", True
-    before = _names(store, prefix, digits)
-    return lambda: bool(_names(store, prefix, digits) - before)
+        runs = prod.runs
+        return lambda: prod.runs > runs
+    folder = "offsets" if kill.moment == "batch" else "commits"
+    store, prefix = lh.store("checkpoint"), f"checkpoints/{kill.table}/{folder}/"
+    before = _names(store, prefix)
+    return lambda: bool(_names(store, prefix) - before)
 
 
 class Producer(threading.Thread):
@@ -163,20 +166,20 @@ class Producer(threading.Thread):
         self.options, self.lh, self.env = options, lh, env
         self.stopped = threading.Event()
         self.child: Child | None = None
-        self.killed = 0
+        self.killed = 0  # sets killed while landing
+        self.runs = 0  # produce processes started
         self._lock = threading.Lock()
-        self._runs = 0
 
     def land_next(self) -> int | None:
         """Land the next set in a child process; its exit status (None when all are landed)."""
         n = producer.landed_sets(self.lh) + 1
         if n > self.options.sets:
             return None
-        self._runs += 1
-        log = self.options.workdir / "logs" / f"produce-{self._runs:02d}-set-{n}.log"
+        log = self.options.workdir / "logs" / f"produce-{self.runs + 1:02d}-set-{n}.log"
         with self._lock:
             if self.stopped.is_set():
                 return None
+            self.runs += 1
             self.child = start(
                 ["-m", "tests.chaos.produce", "--set", str(n), "--seed", str(self.options.seed),
                  "--scale", str(self.options.scale)], self.env, log,
@@ -190,13 +193,15 @@ class Producer(threading.Thread):
                 return
             self.stopped.wait(max(1.0, self.options.pause - (time.monotonic() - began)))
 
-    def kill(self) -> None:
-        """SIGKILL the set being landed, if any (a crash mid-set)."""
+    def kill(self) -> bool:
+        """SIGKILL the set being landed, if any (a crash mid-set); True if one was."""
         with self._lock:
             child = self.child
         if child is not None and child.alive():
             child.kill_group()
             self.killed += 1
+            return True
+        return False
 
     def stop(self) -> None:
         with self._lock:
@@ -209,12 +214,12 @@ def run_round(
     options: ChaosOptions, lh: Lakehouse, env: dict[str, str], kill: Kill, prod: Producer
 ) -> Round:
     result = Round(kill, options.workdir / "logs" / f"round-{kill.round:02d}.log")
-    reached = _watch(lh, kill) if kill.moment != "startup" else None
+    reached = _watch(lh, kill, prod) if kill.moment != "startup" else None
     child = pipeline(
         "stream", "--no-live", "--no-producer", "--processing-time", options.processing_time,
         env=env, log=result.log,
     )
-    poll = 0.1 if options.storage == "local" else 0.25
+    poll = 0.05 if options.storage == "local" or kill.moment == "landing" else 0.25
     if reached is None:
         _sleep_while_alive(child, kill.delay)
     else:
@@ -227,9 +232,10 @@ def run_round(
     if not child.alive():
         result.died = child.proc.returncode
     result.killed = time.monotonic() - child.started
+    # A machine crash: the stream and, on a landing kill, the set being landed.
+    landing = prod.kill() if kill.moment == "landing" else False
     child.kill_group()
-    if kill.moment == "landing":
-        prod.kill()
+    result.mid_set = landing
     result.sets = producer.landed_sets(lh)
     return result
 
@@ -318,8 +324,10 @@ def _finish(report: Report, out: Callable[[str], None]) -> Report:
         out(f"problem: {problem}")
     survived = sum(1 for r in report.rounds if r.died is None)
     verdict = "PASS" if report.passed else "FAIL"
-    out(f"{verdict}: {survived} of {len(report.rounds)} kills survived; records lost "
-        f"{report.lost}, duplicated {report.duplicated}; drain {report.drain_seconds:.0f} s")
+    compared = (f"records lost {report.lost}, duplicated {report.duplicated}" if report.counts
+                else "tables not compared")
+    out(f"{verdict}: {survived} of {len(report.rounds)} kills survived; {compared}; "
+        f"drain {report.drain_seconds:.0f} s")
     if not report.passed:
         out(f"replay this seed: {report.options.replay()}")
     (report.options.workdir / "report.json").write_text(json.dumps(_as_json(report), indent=1))
@@ -335,7 +343,8 @@ def _as_json(report: Report) -> dict[str, Any]:
         "options": report.options.__dict__,
         "rounds": [{"round": r.kill.round, "moment": r.kill.moment, "table": r.kill.table,
                     "delay": r.kill.delay, "reached": r.reached, "killed": r.killed,
-                    "died": r.died, "sets": r.sets} for r in report.rounds],
+                    "died": r.died, "sets": r.sets, "mid_set": r.mid_set}
+                   for r in report.rounds],
         "half_landed": report.half_landed,
         "counts": report.counts,
         "problems": report.problems,

@@ -7,7 +7,8 @@ same seed aims at the same kind of instant on a fast or a slow machine:
   the delay lands inside its work: reading, MERGE, the Delta commit;
 - ``commit``: a stream finished a batch (a new ``commits/N``); a short delay
   lands in the checkpoint and state writes around the next one;
-- ``landing``: the producer landed a file; the set is half-landed;
+- ``landing``: the producer started landing a set; the delay spans its start-up
+  and its files, so the set is often half-landed when it dies with the stream;
 - ``startup``: seconds after the process started: JVM start, DDL, the
   history loader, the first batches of every stream.
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 MOMENTS = ("batch", "commit", "landing", "startup")
 WEIGHTS = (0.45, 0.2, 0.15, 0.2)
-DELAY_RANGE = {"batch": (0.02, 5.0), "commit": (0.01, 1.0), "landing": (0.01, 1.0),
+DELAY_RANGE = {"batch": (0.02, 5.0), "commit": (0.01, 1.0), "landing": (0.3, 4.0),
                "startup": (3.0, 45.0)}
 
 
@@ -37,7 +38,7 @@ class Kill:
         if self.moment == "startup":
             return f"{self.delay:5.2f} s after start"
         if self.moment == "landing":
-            return f"{self.delay:5.2f} s after a landed file"
+            return f"{self.delay:5.2f} s after a set began to land"
         what = "planned" if self.moment == "batch" else "committed"
         return f"{self.delay:5.2f} s after {self.table} {what} a batch"
 
