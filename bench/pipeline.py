@@ -242,7 +242,7 @@ class Bench:
         }
         out = []
         for name, values in self.values.items():
-            unit = "x" if "/" in name else ("rec/s" if "records/s" in name else "s")
+            unit = "rec/s" if "records/s" in name else ("x" if "/" in name else "s")
             goal = goals.get(name) or (dict.fromkeys(TARGETS, Goal(1.2))
                                        if name.startswith("once: set") and "/" in name else None)
             out.append(Figure(name, unit, values, goal))

@@ -189,6 +189,8 @@ class Trial:
     drain_seconds: float | None = None  # None: did not drain in time
     gold_rows: int = 0
     gold_truth: int = 0
+    taken_at_end: int = 0  # after the drain
+    bronze_rows: int | None = None  # the bronze Kafka table's rows then: checks the sampling
     error: str = ""
 
     @property
@@ -223,6 +225,8 @@ class Trial:
             f" ({'bounded' if self.backlog_bounded else 'GROWING'}), versions behind "
             f"{vfirst:.1f}/{vlast:.1f} ({'bounded' if self.versions_bounded else 'GROWING'}); "
             f"{drain} -> {'HELD' if self.held else 'not held'}"
+            + (f" [bronze table {self.bronze_rows:,} rows, {self.taken_at_end:,} taken in]"
+               if self.bronze_rows is not None else "")
         )
 
 
@@ -295,11 +299,13 @@ def trial(lh: Lakehouse, rate: float, settings: TrialSettings,
                 result.drain_seconds = time.monotonic() - stopped
                 break
             time.sleep(1.0)
+        result.taken_at_end = sampler.sample().taken
+        result.bronze_rows = int(lh.spark.table(lh.table("kafka_multiplex_bz")).count())
     except Exception as exc:  # one failed trial is a result, not the end of the bench
         result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     finally:
         paced.stop()
-        run.stop_gracefully(queries, timeout=30)
+        run.stop_gracefully(queries, timeout=60)
     return result
 
 
