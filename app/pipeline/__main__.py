@@ -32,7 +32,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--all-faults", action="store_true", help="generator faults on")
     p.add_argument("--folder", type=Path, default=None, help="produce: land files from here")
-    p.add_argument("--pause", type=float, default=10.0, help="stream: seconds between sets")
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--rate", type=float, default=None,
+                      help="stream: Kafka records per second the producer lands "
+                           "(default: producer.DEFAULT_RATE)")
+    pace.add_argument("--pause", type=float, default=None,
+                      help="stream: seconds between the starts of two sets instead of --rate")
     p.add_argument("--duration", type=float, default=None, help="stream: stop after seconds")
     p.add_argument("--no-producer", action="store_true", help="stream: do not land data")
     p.add_argument("--no-live", action="store_true",
@@ -119,53 +124,72 @@ def dispatch(args: argparse.Namespace, lh, processing_time: str) -> int:  # type
 
 
 def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: ignore[no-untyped-def]
-    """Every stream continuously, a producer landing sets, a live view; Ctrl-C stops cleanly.
+    """Every stream continuously, a producer landing sets, a live view; Ctrl-C stops in seconds.
 
-    The first Ctrl-C only sets a flag (a KeyboardInterrupt raised inside a
-    Py4J call would break the gateway and leave batches half-stopped); the
-    view then returns, the producer finishes its current set, and each stream
-    stops between two triggers. A second Ctrl-C interrupts at once.
+    Start-up overlaps what it can: the producer lands the history and its
+    first set while Spark starts. The first Ctrl-C only sets a flag (a
+    KeyboardInterrupt raised inside a Py4J call would break the gateway); the
+    view returns, the producer stops between two files, batches in flight get
+    a few seconds' grace, then every stream still running is stopped at once
+    (interrupting a batch is safe: the checkpoint replays it and every writer
+    is idempotent). A second Ctrl-C exits at once.
     """
+    import os
     import signal
     import threading
+    import time
 
     from app.pipeline import live, producer, run
 
+    began = time.monotonic()
+    if args.no_live:  # a log file keeps every line even if the process is killed
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     stop = threading.Event()
+    prod = None
+    if not args.no_producer:
+        spec = spec_from(args, producer.STREAM_SETS, args.scale or producer.STREAM_SCALE)
+        prod = producer.ContinuousProducer(lh, spec, pause=args.pause, rate=args.rate)
+        prod.start()  # lands the history and the first set while Spark starts
     lh.spark  # noqa: B018 - start Spark first: its SparkContext installs its own SIGINT handler
 
     def on_sigint(signum: int, frame: object) -> None:
+        if stop.is_set():
+            # Second Ctrl-C: leave now. Whatever was in flight replays from the checkpoints.
+            os._exit(130)
         stop.set()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
-    prod = None
-    if not args.no_producer:
-        spec = spec_from(args, 100_000, args.scale or 0.25)
-        if producer.landed_sets(lh) == 0:
-            producer.land_history(lh, spec)  # before the history loader runs
-        prod = producer.ContinuousProducer(lh, spec, pause=args.pause)
-    queries = run.start_all(lh, processing_time)
-    if prod is not None:
-        prod.start()
     try:
-        live.show(lh, run.active_queries(lh), prod, args.duration, stop=stop,
-                  interactive=not args.no_live)
-        if stop.is_set():
-            print("\nCtrl-C: stopping the producer, then each stream after its current batch "
-                  "(up to 90 s; Ctrl-C again stops at once; checkpoints are kept) ...")
-    finally:
         if prod is not None:
-            prod.stop()
-            prod.join()
-        run.stop_gracefully(queries)
+            prod.history_ready.wait()  # the history loader in start_all reads it
+        queries = run.start_all(lh, processing_time)
+        print(f"{len(queries)} streams started {time.monotonic() - began:.1f}s after launch")
+        try:
+            live.show(lh, run.active_queries(lh), prod, args.duration, stop=stop,
+                      interactive=not args.no_live)
+        finally:
+            stopping = time.monotonic()
+            print(f"\nstopping: the producer, then the streams (batches in flight get "
+                  f"{run.GRACE_SECONDS:.0f} s; Ctrl-C again exits at once; checkpoints are kept)")
+            if prod is not None:
+                prod.stop()
+                prod.join(timeout=run.GRACE_SECONDS)
+            run.stop_gracefully(queries)
+            print(f"streams stopped in {time.monotonic() - stopping:.1f}s")
+    finally:
         signal.signal(signal.SIGINT, previous)
     if prod is not None and prod.error is not None:
         print(f"producer failed: {prod.error}", file=sys.stderr)
         return 1
-    print(f"stopped; sets landed this run: {prod.landed if prod else []}; "
+    print(f"stopped; sets landed this run: {_sets_text(prod.landed) if prod else 'none'}; "
           "run again to resume from the checkpoints")
     return 0
+
+
+def _sets_text(sets: list[int]) -> str:
+    if not sets:
+        return "none"
+    return str(sets[0]) if len(sets) == 1 else f"{sets[0]}-{sets[-1]}"
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ the file is read as strings and cast; days already loaded are not loaded again.
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from typing import TYPE_CHECKING
 
 from app.pipeline import settings
@@ -15,20 +17,53 @@ from app.platform.errors import LakehouseError
 if TYPE_CHECKING:
     from app.platform.lakehouse import Lakehouse
 
+# Table property of date_lookup: the digest of the history files last merged into it.
+DIGEST_PROPERTY = "lakehouse.history.digest"
 _INT_COLUMNS = ("week", "year", "month", "dayofweek", "dayofmonth", "dayofyear")
 
 
+def history_digest(lh: Lakehouse) -> str | None:
+    """A digest of the history files' names and bytes (the ones Spark reads); None if none."""
+    zone = lh.store("data_zone")
+    names = sorted(
+        p for p in zone.list(f"{settings.HISTORY_FOLDER}/")
+        if not any(part.startswith((".", "_")) for part in p.split("/"))
+    )
+    if not names:
+        return None
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode() + b"\0")
+        digest.update(zone.get_bytes(name) + b"\0")
+    return digest.hexdigest()
+
+
+def loaded_digest(lh: Lakehouse) -> str | None:
+    """The history digest recorded on ``date_lookup`` by its last load, if any."""
+    rows = lh.spark.sql(f"SHOW TBLPROPERTIES {lh.table('date_lookup')}").collect()
+    return next((str(r.value) for r in rows if r.key == DIGEST_PROPERTY), None)
+
+
 def load_date_lookup(lh: Lakehouse) -> int:
-    """Merge the date lookup JSON lines into ``date_lookup``; returns rows added."""
+    """Merge the date lookup JSON lines into ``date_lookup``; returns rows added.
+
+    The merge only inserts days the table lacks, so once the files have been
+    loaded it changes nothing: their digest, kept as a table property, lets a
+    later run skip it (a file read and a property read instead of Spark jobs).
+    """
     from pyspark.sql import functions as F
 
     spark = lh.spark
     path = lh.path("data_zone", settings.HISTORY_FOLDER)
-    if not [p for p in lh.store("data_zone").list(f"{settings.HISTORY_FOLDER}/")]:
+    digest = history_digest(lh)
+    if digest is None:
         raise LakehouseError(
             f"no date lookup under {path}: land the test data first "
             "(`python -m app.pipeline produce`)"
         )
+    target = lh.table("date_lookup")
+    if loaded_digest(lh) == digest:
+        return 0
     raw = spark.read.schema(DATE_LOOKUP_JSON).option("recursiveFileLookup", "true").json(path)
     # "2023", "2023.0" and 2023 all load: through DOUBLE, then INT.
     days = raw.select(
@@ -36,14 +71,17 @@ def load_date_lookup(lh: Lakehouse) -> int:
         *(F.col(c).cast("double").cast("int").alias(c) for c in _INT_COLUMNS),
         F.trim("week_part").alias("week_part"),
     ).where("date IS NOT NULL").dropDuplicates(["date"])
-    target = lh.table("date_lookup")
-    before = spark.table(target).count()
-    days.createOrReplaceTempView("date_lookup_new")
-    spark.sql(
-        f"MERGE INTO {target} t USING date_lookup_new s ON t.date = s.date "
-        "WHEN NOT MATCHED THEN INSERT *"
-    )
-    return spark.table(target).count() - before
+    source = f"date_lookup_new_{uuid.uuid4().hex[:8]}"  # a session may load several schemas
+    days.createOrReplaceTempView(source)
+    try:
+        result = spark.sql(
+            f"MERGE INTO {target} t USING {source} s ON t.date = s.date "
+            "WHEN NOT MATCHED THEN INSERT *"
+        ).first()
+    finally:
+        spark.catalog.dropTempView(source)
+    spark.sql(f"ALTER TABLE {target} SET TBLPROPERTIES ('{DIGEST_PROPERTY}' = '{digest}')")
+    return int(result["num_inserted_rows"]) if result is not None else 0
 
 
 def validate_history(lh: Lakehouse) -> int:

@@ -2,21 +2,33 @@
 
 Lag is what a stream still has to take in: for bronze, landed files not yet
 ingested; for silver and gold, versions of its source tables not yet read.
+
+Nothing here competes with the streams for a core: row counts follow each
+table's Delta log (``app.platform.delta_log``), bronze lag compares a landing
+listing with the streams' checkpoints (``progress.Ingestion``), and rates come
+from the streams' progress and the producer's own counter.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from app.pipeline import progress, settings
+from app.platform.delta_log import DeltaRowCount
 
 if TYPE_CHECKING:
     from pyspark.sql.streaming import StreamingQuery
 
     from app.pipeline.producer import ContinuousProducer
     from app.platform.lakehouse import Lakehouse
+
+COUNTED = (*settings.BRONZE, *settings.SILVER, *settings.GOLD, settings.QUARANTINE)
+# Window of the pipeline's rate (Kafka records per second into bronze).
+RATE_WINDOW_SECONDS = 60.0
 
 
 def versions_behind(p: dict[str, Any] | None) -> int | None:
@@ -30,17 +42,41 @@ def versions_behind(p: dict[str, Any] | None) -> int | None:
     return behind
 
 
-class TableCounts:
-    """Row counts and pending files, refreshed by a background thread.
+def _epoch(timestamp: str) -> float:
+    """A progress timestamp ('2026-11-24T06:30:00.123Z') as epoch seconds."""
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
-    Counting runs Spark jobs that compete with a dozen streams for two cores;
-    doing it off the display thread keeps the view ticking (elapsed time,
-    stream states, last batch) while the counts catch up.
+
+def input_rate(query: StreamingQuery | None, window: float = RATE_WINDOW_SECONDS) -> float | None:
+    """Rows per second a stream took in over the last ``window`` seconds of its progress."""
+    if query is None:
+        return None
+    recent: list[Any] = list(query.recentProgress)
+    if not recent:
+        return None
+    last = recent[-1]
+    end = _epoch(last["timestamp"]) + last["durationMs"].get("triggerExecution", 0) / 1e3
+    begin = max(end - window, _epoch(recent[0]["timestamp"]))
+    rows = sum(int(p.get("numInputRows", 0)) for p in recent if _epoch(p["timestamp"]) >= begin)
+    return rows / (end - begin) if end > begin else None
+
+
+class TableCounts:
+    """Row counts (from Delta logs) and bronze lag (from checkpoints), refreshed in a thread.
+
+    Reading logs and listings waits on storage; doing it off the display
+    thread keeps the view ticking while a slow read completes.
     """
 
     def __init__(self, lh: Lakehouse, every: float = 3.0) -> None:
         self.lh = lh
         self.every = every
+        tables = lh.store("tables")
+        self.counters = {
+            name: DeltaRowCount(tables, lh.table_folder(name), partial(lh.count_at, name))
+            for name in COUNTED
+        }
+        self.ingestion = progress.Ingestion(lh)
         self.rows: dict[str, int] = {}
         self.pending: dict[str, int] = {}
         self.quarantined: int | None = None
@@ -49,21 +85,23 @@ class TableCounts:
         self._thread = threading.Thread(target=self._run, name="live-counts", daemon=True)
 
     def refresh(self) -> None:
-        lh = self.lh
         rows = {}
-        for name in (*settings.BRONZE, *settings.SILVER, *settings.GOLD):
-            rows[name] = lh.spark.table(lh.table(name)).count()
-        self.pending = progress.pending_files(lh)
-        self.quarantined = lh.spark.table(lh.table(settings.QUARANTINE)).count()
+        for name, counter in self.counters.items():
+            n = counter.refresh()
+            if n is not None:
+                rows[name] = n
+        self.pending = self.ingestion.pending()
+        self.quarantined = rows.pop(settings.QUARANTINE, None)
         self.rows = rows
 
     def _run(self) -> None:
+        # A Delta count at a checkpoint version is the one Spark job this may run.
         self.lh.spark.sparkContext.setLocalProperty("spark.scheduler.pool", "default")
         while not self._stop.is_set():
             try:
                 self.refresh()
                 self.error = None
-            except Exception as exc:  # a count failing must not kill the view
+            except Exception as exc:  # a failed read must not kill the view
                 self.error = str(exc).splitlines()[0][:120]
             self._stop.wait(self.every)
 
@@ -78,13 +116,14 @@ class TableCounts:
 def render(  # type: ignore[no-untyped-def]
     lh: Lakehouse,
     queries: dict[str, StreamingQuery],
-    producer: Any,
+    producer: str,
     elapsed: float,
     counts: TableCounts | None = None,
 ):
+    """The view as a rich Table; ``producer`` is the producer's line (``producer_text``)."""
     from rich.table import Table
 
-    if counts is None:  # one-off rendering: count now
+    if counts is None:  # one-off rendering: read the counts now
         counts = TableCounts(lh)
         counts.refresh()
     table = Table(title=f"{lh.database}  ({elapsed:,.0f}s, Ctrl-C stops)")
@@ -108,9 +147,35 @@ def render(  # type: ignore[no-untyped-def]
         )
         table.add_row(name, layer, rows, rate, last, lag, state)
     quarantined = "…" if counts.quarantined is None else f"{counts.quarantined:,}"
-    note = f"; counts: {counts.error}" if counts.error else ""
-    table.caption = f"quarantine: {quarantined} rows; producer: sets landed {producer}{note}"
+    into_bronze = input_rate(queries.get("kafka_multiplex_bz"))
+    pipeline = "-" if into_bronze is None else f"{into_bronze:,.0f}"
+    note = f"\ncounts: {counts.error}" if counts.error else ""
+    table.caption = (
+        f"producer: {producer}\n"
+        f"pipeline: {pipeline} Kafka records/s into bronze (last {RATE_WINDOW_SECONDS:.0f} s); "
+        f"quarantine: {quarantined} rows{note}"
+    )
     return table
+
+
+def producer_text(producer: ContinuousProducer | None) -> str:
+    """The producer's rate (target and achieved) and the sets it landed."""
+    if producer is None:
+        return "(no producer)"
+    if producer.error is not None:
+        return f"error: {producer.error}"
+    if producer.pause is not None:
+        target = f"a set every {producer.pause:g} s"
+    else:
+        target = f"target {producer.rate:,.0f} Kafka records/s"
+    achieved = producer.achieved_rate()
+    landed = producer.landed
+    sets = "none yet" if not landed else (
+        str(landed[0]) if len(landed) == 1 else f"{landed[0]}-{landed[-1]}"
+    )
+    done = " (all sets landed)" if producer.finished else ""
+    rate = "" if achieved is None else f", landed {achieved:,.0f}/s"
+    return f"{target}{rate}; sets landed: {sets}{done}"
 
 
 def show(
@@ -132,25 +197,22 @@ def show(
     from rich.live import Live
 
     if not interactive or not sys.stdout.isatty():
-        _log_until(lh, queries, landed_text=lambda: _landed(producer), duration=duration,
-                   stop=stop)
+        _log_until(lh, queries, producer, duration=duration, stop=stop)
         return
 
     began = time.monotonic()
-
-    def landed() -> str:
-        return _landed(producer)
-
     counts = TableCounts(lh, every=refresh).start()
     try:
-        with Live(render(lh, queries, landed(), 0.0, counts), refresh_per_second=1) as live:
+        with Live(render(lh, queries, producer_text(producer), 0.0, counts),
+                  refresh_per_second=1) as live:
             while (duration is None or time.monotonic() - began < duration) and not (
                 stop is not None and stop.is_set()
             ):
                 for name, q in queries.items():
                     if q.exception() is not None:
                         raise _failure(name, q)
-                live.update(render(lh, queries, landed(), time.monotonic() - began, counts))
+                live.update(render(lh, queries, producer_text(producer),
+                                   time.monotonic() - began, counts))
                 if stop is not None:
                     stop.wait(1.0)  # the display's tick, not a wait for data
                 else:
@@ -170,18 +232,10 @@ def _failure(name: str, query: StreamingQuery) -> BaseException:
     return RuntimeError(f"stream {name} failed: {exc}")
 
 
-def _landed(producer: ContinuousProducer | None) -> str:
-    if producer is None:
-        return "(no producer)"
-    if producer.error is not None:
-        return f"error: {producer.error}"
-    return ", ".join(map(str, producer.landed[-5:])) or "none yet"
-
-
 def _log_until(
     lh: Lakehouse,
     queries: dict[str, StreamingQuery],
-    landed_text: Any,
+    producer: ContinuousProducer | None,
     duration: float | None,
     stop: threading.Event | None,
     log_every: float = 30.0,
@@ -190,13 +244,20 @@ def _log_until(
     from rich.console import Console
 
     console = Console(width=120)
+    counts = TableCounts(lh)
     began = time.monotonic()
     stop = stop or threading.Event()
     while not stop.is_set() and (duration is None or time.monotonic() - began < duration):
         for name, q in queries.items():
             if q.exception() is not None:
                 raise _failure(name, q)
-        console.print(render(lh, queries, landed_text(), time.monotonic() - began))
+        try:
+            counts.refresh()
+            counts.error = None
+        except Exception as exc:  # a failed read must not stop the streams
+            counts.error = str(exc).splitlines()[0][:120]
+        console.print(render(lh, queries, producer_text(producer), time.monotonic() - began,
+                             counts))
         wait = log_every if duration is None else min(
             log_every, max(0.0, duration - (time.monotonic() - began))
         )

@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from data_generators import GeneratorSpec
 
 MANIFESTS = "ground_truth"
+# Kafka records per second `make stream`'s producer targets (``--rate``).
+DEFAULT_RATE = 5000.0
+# Sets in `make stream`'s world (8 days of event time each, ~22 years in all).
+# The date lookup covers every year of the spec's sets and is landed with each
+# set, so this bounds it (8,401 days); a restarted stream resumes the same world.
+STREAM_SETS = 1000
+# Generator scale of `make stream`'s sets (about 60,000 Kafka records a set).
+STREAM_SCALE = 0.25
 
 
 def _generators() -> Any:
@@ -86,33 +94,97 @@ def land_folder(lh: Lakehouse, folder: Path, tag: str = "") -> list[str]:
     return landed
 
 
+class _Stopped(Exception):
+    """Raised between two files of a set when the producer is asked to stop."""
+
+
 class ContinuousProducer(threading.Thread):
-    """Lands generated sets one after another, ``pause`` seconds apart, until stopped.
+    """Lands generated sets one after another until stopped, paced to a Kafka record rate.
+
+    Pacing is per whole set: after landing a set of ``k`` Kafka records it
+    waits ``k / rate`` seconds minus the time landing took (never less than 0),
+    so the landing zone grows by ``rate`` records per second on average. With
+    ``pause`` instead, it waits that many seconds between set starts.
 
     It resumes after the last set already landed, so a restarted ``make stream``
-    continues the same world instead of landing set 1 again.
+    continues the same world instead of landing set 1 again. ``stop()`` takes
+    effect between two files: a set cut short has no manifest yet, and the next
+    run lands it again with the same names and bytes (files already there are
+    skipped, and Spark never reads a landed name twice), so nothing is lost.
     """
 
-    def __init__(self, lh: Lakehouse, spec: GeneratorSpec, pause: float = 10.0) -> None:
+    def __init__(
+        self,
+        lh: Lakehouse,
+        spec: GeneratorSpec,
+        pause: float | None = None,
+        rate: float | None = None,
+    ) -> None:
         super().__init__(name="producer", daemon=True)
-        self.lh, self.spec, self.pause = lh, spec, pause
+        if pause is None and rate is None:
+            rate = DEFAULT_RATE
+        if rate is not None and rate <= 0:
+            raise ValueError(f"rate must be > 0 Kafka records per second, not {rate}")
+        self.lh, self.spec, self.pause, self.rate = lh, spec, pause, rate
         self.stopped = threading.Event()
+        # Set once the history file is in the landing zone (the history loader needs it).
+        self.history_ready = threading.Event()
         self.landed: list[int] = []
+        self.set_records: list[int] = []  # Kafka records of each set landed
+        self.set_started: list[float] = []  # when each set landed began (monotonic)
+        self.records = 0  # Kafka records landed by this run
+        self.started_at: float | None = None
+        self.finished = False  # every set of the spec is landed
         self.error: BaseException | None = None
 
     def run(self) -> None:
+        from data_generators.engine import Generator
+        from data_generators.sinks import as_sink
+
         try:
+            self.started_at = time.monotonic()
             n = landed_sets(self.lh) + 1
-            if n == 1 and not self.lh.store("data_zone").list(f"{settings.HISTORY_FOLDER}/"):
+            if not self.lh.store("data_zone").list(f"{settings.HISTORY_FOLDER}/"):
                 land_history(self.lh, self.spec)
+            self.history_ready.set()
+            sink = as_sink(self.lh.store("data_zone"))
+            gen = Generator(self.spec)
+            gen.catch_up(n - 1, sink)
             while not self.stopped.is_set() and n <= self.spec.sets:
                 began = time.monotonic()
-                produce_set(self.lh, self.spec, n)
+                result = gen.write_set(n, sink, on_file=self._check_stop)
+                kafka = result.sources["kafka"].records
                 self.landed.append(n)
+                self.set_records.append(kafka)
+                self.set_started.append(began)
+                self.records += kafka
                 n += 1
-                self.stopped.wait(max(0.0, self.pause - (time.monotonic() - began)))
+                self.stopped.wait(self.wait_after(kafka, time.monotonic() - began))
+            self.finished = n > self.spec.sets
+        except _Stopped:
+            pass
         except BaseException as exc:  # reported by the caller, never lost in a thread
             self.error = exc
+        finally:
+            self.history_ready.set()  # never leave a waiter hanging
+
+    def wait_after(self, kafka_records: int, landing_seconds: float) -> float:
+        """Seconds to wait after a set of ``kafka_records`` that took ``landing_seconds``."""
+        if self.pause is not None:
+            return max(0.0, self.pause - landing_seconds)
+        assert self.rate is not None
+        return max(0.0, kafka_records / self.rate - landing_seconds)
+
+    def achieved_rate(self) -> float | None:
+        """Kafka records per second landed since this producer started."""
+        if self.started_at is None:
+            return None
+        elapsed = time.monotonic() - self.started_at
+        return self.records / elapsed if elapsed > 0 else None
+
+    def _check_stop(self, _file: object) -> None:
+        if self.stopped.is_set():
+            raise _Stopped
 
     def stop(self) -> None:
         self.stopped.set()

@@ -1,14 +1,20 @@
-"""Watching streams catch up with the landing zone, from their progress (never a fixed sleep)."""
+"""Watching streams catch up with the landing zone, from their progress (never a fixed sleep).
+
+What bronze has taken in comes from the streams' checkpoints, not from
+queries on the tables: watching must not compete with the streams.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from app.pipeline import settings
-from app.platform.errors import LakehouseError
+from app.platform.errors import LakehouseError, StorageNotFoundError
 
 if TYPE_CHECKING:
     from pyspark.sql.streaming import StreamingQuery
@@ -30,25 +36,86 @@ def landed_files(lh: Lakehouse) -> dict[str, set[str]]:
     }
 
 
-def ingested_files(lh: Lakehouse) -> dict[str, set[str]]:
-    """Files each bronze table (with its quarantined records) has taken in."""
-    from app.pipeline.validate import relative_source
+class FileSourceLog:
+    """The landed files one bronze stream has taken in, read from its checkpoint.
 
-    spark = lh.spark
-    out = {}
-    for table in settings.LANDING:
-        rows = spark.sql(
-            f"SELECT DISTINCT source_file FROM {lh.table(table)} UNION "
-            f"SELECT DISTINCT source_file FROM {lh.table(settings.QUARANTINE)} "
-            f"WHERE target_table = '{table}'"
-        ).collect()
-        out[table] = {relative_source(r.source_file) for r in rows}
-    return out
+    Spark's file source (the local stand-in for Auto Loader) records every file
+    of a batch in ``<checkpoint>/sources/0/<batch>`` when it plans the batch,
+    and folds them into ``<batch>.compact`` every ten batches. Reading that log
+    costs a few small object reads and no Spark job; after the first read, only
+    batches that appeared since are read.
+    """
+
+    def __init__(self, lh: Lakehouse, table: str) -> None:
+        self.store = lh.store("checkpoint")
+        self.base = f"checkpoints/{table}/sources/0"
+        self.folder = settings.LANDING[table]
+        self.files: set[str] = set()
+        self.batch = -1
+        self.started = False
+
+    def relative(self, url: str) -> str:
+        """A logged file URL as a path relative to the data zone (``raw/...``)."""
+        path = unquote(url)
+        i = path.rfind(f"/{self.folder}/")
+        return path[i + 1:] if i >= 0 else path
+
+    def _read(self, name: str) -> bytes | None:
+        try:
+            return self.store.get_bytes(f"{self.base}/{name}")
+        except StorageNotFoundError:
+            return None
+
+    def _take(self, data: bytes) -> None:
+        for line in data.decode("utf-8").splitlines()[1:]:  # line 1 is the log version
+            if line.strip():
+                self.files.add(self.relative(json.loads(line)["path"]))
+
+    def refresh(self) -> set[str]:
+        """Every file logged so far."""
+        if not self.started:
+            # From the newest compaction on (older batch files may be cleaned up).
+            names: dict[int, str] = {}
+            for path in self.store.list(f"{self.base}/"):
+                name = path.rsplit("/", 1)[-1]
+                if name.split(".")[0].isdigit():
+                    names[int(name.split(".")[0])] = name
+            compacted = [b for b, name in names.items() if name.endswith(".compact")]
+            for batch in sorted(b for b in names if b >= max(compacted, default=0)):
+                data = self._read(names[batch])
+                if data is not None:
+                    self._take(data)
+                    self.batch = batch
+            self.started = True
+        while True:
+            following = self.batch + 1
+            data = self._read(str(following))
+            data = data if data is not None else self._read(f"{following}.compact")
+            if data is None:
+                return self.files
+            self._take(data)
+            self.batch = following
+
+
+class Ingestion:
+    """How many landed files each bronze stream has yet to take in (landed minus logged)."""
+
+    def __init__(self, lh: Lakehouse) -> None:
+        self.lh = lh
+        self.logs = {table: FileSourceLog(lh, table) for table in settings.LANDING}
+
+    def pending(self) -> dict[str, int]:
+        landed = landed_files(self.lh)
+        return {t: len(landed[t] - self.logs[t].refresh()) for t in landed}
+
+
+def ingested_files(lh: Lakehouse) -> dict[str, set[str]]:
+    """Files each bronze stream has taken in, from its checkpoint (relative to the data zone)."""
+    return {table: FileSourceLog(lh, table).refresh() for table in settings.LANDING}
 
 
 def pending_files(lh: Lakehouse) -> dict[str, int]:
-    landed, seen = landed_files(lh), ingested_files(lh)
-    return {t: len(landed[t] - seen[t]) for t in landed}
+    return Ingestion(lh).pending()
 
 
 @dataclass
@@ -89,6 +156,7 @@ def wait_caught_up(
         StreamsStalled: ``timeout`` passed first; the message says which streams lag.
     """
     began = clock()
+    ingestion = Ingestion(lh)
     window = max(2.5 * trigger_seconds, 1.0)
     last: Snapshot | None = None
     last_at = began
@@ -97,7 +165,7 @@ def wait_caught_up(
         snap = snapshot(queries)
         pending = {}
         if not snap.busy:
-            pending = {t: n for t, n in pending_files(lh).items() if n}
+            pending = {t: n for t, n in ingestion.pending().items() if n}
         settled = not snap.busy and not pending
         if settled and last is not None and snap.batches == last.batches:
             if now - last_at >= window:

@@ -39,8 +39,16 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def prepare(lh: Lakehouse) -> int:
-    """DDL setup and the history loader (both idempotent); returns date_lookup rows added."""
+    """DDL setup and the history loader (both idempotent); returns date_lookup rows added.
+
+    Both are cheap when already done: the DDL skips tables this session has
+    registered, the loader skips history it has already loaded.
+    """
     ddl.setup(lh)
+    return _load_history(lh)
+
+
+def _load_history(lh: Lakehouse) -> int:
     if lh.store("data_zone").list(f"{settings.HISTORY_FOLDER}/"):
         return history.load_date_lookup(lh)
     log.warning("no history files under %s yet: date_lookup not loaded", settings.HISTORY_FOLDER)
@@ -73,11 +81,42 @@ def run_once(lh: Lakehouse) -> dict[str, float]:
     return timings
 
 
+# Streams whose batches read the date lookup: started once the history loader is done.
+NEEDS_HISTORY = ("kafka_multiplex_bz",)
+# Query starts run side by side: each waits mostly on storage (checkpoint and
+# Delta log reads), so a few at a time overlap that latency even on two cores.
+START_WORKERS = 6
+
+
 def start_all(lh: Lakehouse, processing_time: str) -> list[StreamingQuery]:
-    """Every stream continuously (bronze first, so silver finds its sources)."""
-    prepare(lh)
+    """Every stream continuously; returns the queries in layer order.
+
+    The DDL runs first; then the history loader and the query starts run side
+    by side, except the streams in ``NEEDS_HISTORY``, started once the lookup
+    is loaded. If a start fails, the queries already started are stopped.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    ddl.setup(lh)
     trigger = Trigger(processing_time)
-    return [STARTERS[t](lh, t, trigger) for _, tables in STAGES for t in tables]
+    tables = [t for _, stage in STAGES for t in stage]
+    started: dict[str, StreamingQuery] = {}
+
+    def start_one(table: str) -> None:
+        started[table] = STARTERS[table](lh, table, trigger)
+
+    try:
+        with ThreadPoolExecutor(START_WORKERS, thread_name_prefix="start") as pool:
+            loading = pool.submit(_load_history, lh)
+            early = [pool.submit(start_one, t) for t in tables if t not in NEEDS_HISTORY]
+            loading.result()
+            late = [pool.submit(start_one, t) for t in tables if t in NEEDS_HISTORY]
+            for future in (*early, *late):
+                future.result()
+    except BaseException:
+        stop_gracefully(list(started.values()), timeout=0.0)
+        raise
+    return [started[t] for t in tables]
 
 
 def active_queries(lh: Lakehouse) -> dict[str, StreamingQuery]:
@@ -90,36 +129,77 @@ def active_queries(lh: Lakehouse) -> dict[str, StreamingQuery]:
     }
 
 
+# Seconds a batch in flight gets to finish when the streams stop. Longer
+# waits buy nothing: an interrupted batch is replayed from its checkpoint and
+# every writer is idempotent (txnAppId/txnVersion appends, MERGEs).
+GRACE_SECONDS = 3.0
+
+
 def stop_gracefully(
     queries: list[StreamingQuery],
-    timeout: float = 90.0,
+    timeout: float = GRACE_SECONDS,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Stop each query between two triggers rather than in the middle of a batch.
+    """Stop every query: idle ones at once, busy ones after their batch or ``timeout`` s.
 
-    Interrupting a batch is safe (the checkpoint replays it) but noisy; so
-    upstream first, each query is stopped as soon as it is not running a
-    trigger, or once ``timeout`` seconds have passed for them all.
+    Stops run side by side. Past ``timeout`` the Spark jobs still running are
+    cancelled, so a stop does not wait for a long MERGE inside a foreachBatch
+    (its jobs run on the Python side, out of reach of the query's interrupt).
     """
-    # One deadline for all queries: with a dozen streams on two cores, a
-    # per-query wait could keep a user's Ctrl-C waiting for minutes.
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     deadline = clock() + timeout
-    quieted = False
-    for q in queries:
-        while q.isActive and q.status.get("isTriggerActive") and clock() < deadline:
-            sleep(0.05)
-        if q.isActive and q.status.get("isTriggerActive") and not quieted:
-            # Past the deadline a batch is interrupted: safe (the checkpoint
-            # replays it, the upserts are idempotent) but Spark and Py4J print
-            # pages of InterruptedException traces that read like a failure.
+    waiting = [q for q in queries if q.isActive]
+    if not waiting:
+        return
+    interrupted = False
+    with ThreadPoolExecutor(len(waiting), thread_name_prefix="stop") as pool:
+        stops: list[Future[None]] = []
+        while waiting:
+            busy = [q for q in waiting if _in_batch(q)]
+            if busy and clock() >= deadline:
+                interrupted, busy = True, []
+            stops.extend(pool.submit(_stop, q) for q in waiting if q not in busy)
+            waiting = busy
+            if waiting:
+                sleep(0.05)
+        if interrupted:
             _quiet_interrupts()
-            quieted = True
-        if q.isActive:
-            q.stop()
+            _cancel_jobs()
+        for future in stops:
+            future.result()
+
+
+def _in_batch(query: StreamingQuery) -> bool:
+    try:
+        return bool(query.isActive and query.status.get("isTriggerActive"))
+    except Exception:  # a query ending under us is not in a batch
+        return False
+
+
+def _stop(query: StreamingQuery) -> None:
+    try:
+        query.stop()
+    except Exception as exc:  # stopping is best effort: the checkpoint replays the batch
+        log.debug("stopping %s: %s", query.name, exc)
+
+
+def _cancel_jobs() -> None:
+    """Cancel running Spark jobs, so interrupted foreachBatch calls return at once."""
+    from pyspark import SparkContext
+
+    context = SparkContext._active_spark_context
+    try:
+        if context is not None:
+            context.cancelAllJobs()
+    except Exception as exc:
+        log.debug("cancelling jobs: %s", exc)
 
 
 def _quiet_interrupts() -> None:
+    """Interrupting batches is safe but Spark and Py4J print pages of traces that read
+    like a failure: keep them out of the terminal from here on."""
     from pyspark import SparkContext
 
     logging.getLogger("py4j").setLevel(logging.CRITICAL)

@@ -6,6 +6,7 @@ Spark) and on Databricks (Unity Catalog, ADLS); only this object differs.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,9 @@ from app.platform.storage import ObjectStore, StorageTarget, storage_target
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+# Tables registered side by side when a session starts (each waits on storage).
+REGISTER_WORKERS = 6
+
 
 class Lakehouse:
     """One environment's catalog and storage, as pipeline code sees them."""
@@ -27,6 +31,8 @@ class Lakehouse:
         self.names = CatalogNames(config.catalog, config.schema, unity=config.on_databricks)
         self._spark = spark
         self._registered = False
+        # Views whose text this session has put in the catalog and in storage.
+        self._views: dict[str, str] = {}
         if spark is not None and not self.config.on_databricks:
             self.attach(spark)
 
@@ -79,15 +85,35 @@ class Lakehouse:
     def table_location(self, name: str) -> str:
         return f"{self.schema_location}/{cat.check_identifier('table', name)}"
 
+    def table_folder(self, name: str) -> str:
+        """The table's folder relative to the ``tables`` location (``store("tables")``)."""
+        table = cat.check_identifier("table", name)
+        return f"{self.names.catalog}/{self.names.schema}/{table}"
+
+    def count_at(self, name: str, version: int) -> int:
+        """Rows of a table at a Delta version: Delta answers from its log's statistics."""
+        row = self.spark.sql(
+            f"SELECT count(*) AS n FROM delta.`{self.table_location(name)}` VERSION AS OF {version}"
+        ).first()
+        return int(row["n"]) if row is not None else 0
+
     def store(self, location: str) -> ObjectStore:
         """Non-Spark file access to an external location (generators, tests)."""
         return self.target.store(location)
 
     # --- DDL -----------------------------------------------------------------
+    def existing(self) -> set[str]:
+        """Tables and views of this schema that the session's catalog knows (short names)."""
+        spark = self.spark
+        if not spark.catalog.databaseExists(self.database):
+            return set()
+        rows = spark.sql(f"SHOW TABLES IN {self.database}").collect()
+        return {r.tableName for r in rows if not r.isTemporary}
+
     def create_schema(self) -> None:
         if self.names.unity:
             self.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.database}")
-        else:
+        elif not self.spark.catalog.databaseExists(self.database):
             self.spark.sql(
                 f"CREATE DATABASE IF NOT EXISTS {self.database} LOCATION '{self.schema_location}'"
             )
@@ -117,46 +143,60 @@ class Lakehouse:
         return full
 
     def create_view(self, name: str, select_sql: str) -> str:
-        """CREATE OR REPLACE VIEW; locally its text is kept in storage for later sessions."""
+        """CREATE OR REPLACE VIEW; locally its text is kept in storage for later sessions.
+
+        A view this session registered from storage with the same text is left
+        as it is (re-creating it would resolve its tables again for nothing).
+        """
         full = self.table(name)
+        if self._views.get(name) == select_sql and self.spark.catalog.tableExists(full):
+            return full
         self.spark.sql(f"CREATE OR REPLACE VIEW {full} AS {select_sql}")
         if not self.names.unity:
             url = f"{self.schema_location}/{cat.VIEWS_FOLDER}/{name}.sql"
             cat.write_text_file(self.spark, url, select_sql)
+        self._views[name] = select_sql
         return full
 
     def drop_schema(self) -> None:
         """Drop the schema with its tables, views and their data."""
         self.spark.sql(f"DROP SCHEMA IF EXISTS {self.database} CASCADE")
+        self._views.clear()
         if not self.names.unity:
             cat.delete_path(self.spark, self.schema_location)
 
     def register_from_storage(self) -> list[str]:
         """Register every Delta table and view found under this schema's location.
 
-        A no-op on Databricks, where Unity Catalog already knows them.
+        A no-op on Databricks, where Unity Catalog already knows them. Each
+        table's registration reads its Delta log (storage round trips, little
+        CPU), so the tables are registered side by side.
         """
         if self.names.unity:
             return []
         spark = self._spark
         assert spark is not None
-        found = [
-            t
-            for t in cat.list_dirs(spark, self.schema_location)
-            if not t.startswith("_") and cat.is_delta_table(spark, self.table_location(t))
-        ]
+        folders = [t for t in cat.list_dirs(spark, self.schema_location) if not t.startswith("_")]
         views = cat.read_text_files(spark, f"{self.schema_location}/{cat.VIEWS_FOLDER}")
-        if not found and not views:
+        if not folders and not views:
             return []
         spark.sql(
             f"CREATE DATABASE IF NOT EXISTS {self.database} LOCATION '{self.schema_location}'"
         )
-        for table in found:
+
+        def register(table: str) -> str | None:
+            if not cat.is_delta_table(spark, self.table_location(table)):
+                return None
             spark.sql(
                 f"CREATE TABLE IF NOT EXISTS {self.table(table)} USING DELTA "
                 f"LOCATION '{self.table_location(table)}'"
             )
+            return table
+
+        with ThreadPoolExecutor(REGISTER_WORKERS, thread_name_prefix="register") as pool:
+            found = [t for t in pool.map(register, folders) if t is not None]
         for file_name, select_sql in sorted(views.items()):
             view = file_name.removesuffix(".sql")
             spark.sql(f"CREATE OR REPLACE VIEW {self.table(view)} AS {select_sql}")
+            self._views[view] = select_sql
         return found + [v.removesuffix(".sql") for v in views]
