@@ -131,7 +131,7 @@ def print_summary(figures: list[Figure], targets: list[str]) -> None:
         )
         if ratio:
             lv, av = f.values.get("local"), f.values.get("azurite")
-            line += f"{(av / lv if lv and av is not None else float('nan')):>10.2f}"
+            line += f"{av / lv:>10.2f}" if lv and av is not None else f"{'-':>10}"
         if f.goals:
             verdicts = []
             for t in targets:

@@ -114,9 +114,10 @@ class Bench:
         try:
             body()
         except Exception as exc:
-            last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            self.notes.append(f"{target} {name} failed: {last[:300]}")
-            print(f"  FAILED: {last[:2000]}", flush=True)
+            message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            first = message.splitlines()[0] if message else type(exc).__name__
+            self.notes.append(f"{target} {name} failed: {first[:300]}")
+            print(f"  FAILED: {message[:2000]}", flush=True)
         print(f"  ({name} on {target} took {time.monotonic() - began:.0f}s)", flush=True)
 
     # --- 1. batch test vs plain batch job --------------------------------------------
