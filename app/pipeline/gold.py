@@ -73,7 +73,7 @@ def _in_sessions(spans: list[tuple[int, int, int, datetime, datetime]]) -> str:
     )
 
 
-def summarize(lh: Lakehouse, sessions: DataFrame, where: str) -> DataFrame:
+def summarize(lh: Lakehouse, sessions: DataFrame, users: set[int], where: str) -> DataFrame:
     """Summary rows of ``sessions`` from the workout_bpm rows matching ``where``."""
     from pyspark.sql import functions as F
 
@@ -91,17 +91,21 @@ def summarize(lh: Lakehouse, sessions: DataFrame, where: str) -> DataFrame:
             F.count("heartrate").alias("num_recordings"),
         )
     )
-    return stats.join(F.broadcast(user_bins(lh, sessions)), "user_id", "left").select(
+    return stats.join(F.broadcast(user_bins(lh, users)), "user_id", "left").select(
         *SUMMARY_COLUMNS
     )
 
 
-def user_bins(lh: Lakehouse, users: DataFrame) -> DataFrame:
-    """The current bins of ``users`` (one row per user, NULLs when the user has none)."""
+def user_bins(lh: Lakehouse, user_ids: set[int]) -> DataFrame:
+    """The current bins of ``user_ids`` (one row per user, NULLs when the user has none)."""
     from pyspark.sql import functions as F
 
-    bins = lh.spark.read.table(lh.table("user_bins")).select("user_id", *BINS)
-    ids = users.select("user_id").distinct()
+    bins = (
+        lh.spark.read.table(lh.table("user_bins"))
+        .where(prune.in_list("user_id", user_ids))
+        .select("user_id", *BINS)
+    )
+    ids = lh.spark.createDataFrame([(u,) for u in sorted(user_ids)], "user_id BIGINT")
     return ids.join(F.broadcast(bins), "user_id", "left")
 
 
@@ -115,12 +119,11 @@ def make_upsert(lh: Lakehouse) -> BatchFunction:
         changed_users = sorted({f.user_id for f in facts if f.workout_id is None})
         spark = lh.spark
         if changed_users:
-            ids = spark.createDataFrame([(u,) for u in changed_users], "user_id BIGINT")
             (
                 merge.delta_table(lh, "workout_bpm_summary")
                 .alias("t")
                 .merge(
-                    user_bins(lh, ids).alias("s"),
+                    user_bins(lh, set(changed_users)).alias("s"),
                     f"t.user_id = s.user_id AND {prune.in_list('t.user_id', changed_users)}",
                 )
                 .whenMatchedUpdate(set={c: f"s.{c}" for c in BINS})
@@ -130,7 +133,7 @@ def make_upsert(lh: Lakehouse) -> BatchFunction:
             sessions = spark.createDataFrame(
                 [s[:3] for s in spans], "user_id BIGINT, workout_id INT, session_id INT"
             )
-            rows = summarize(lh, sessions, _in_sessions(spans))
+            rows = summarize(lh, sessions, {s[0] for s in spans}, _in_sessions(spans))
             users = prune.in_list("t.user_id", {s[0] for s in spans})
             (
                 merge.delta_table(lh, "workout_bpm_summary")
