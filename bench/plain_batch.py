@@ -1,15 +1,16 @@
 """The yardstick for the batch test: a plain one-shot Spark batch job over the same landed files.
 
 No streams, no checkpoints, no MERGE, no validation: read the landing zone
-(the Kafka JSON lines, the registered-users CSV and the date lookup), compute
+(the Kafka JSON lines, the two CSVs and the date lookup), compute
 the heavy tables the way a data engineer would in one batch notebook, write
 each as a Delta table (under ``<tables>/plain/``), and read the next one from
 it. Written from DOMAIN.md alone, on purpose: it shares no code with
 ``app/pipeline``, so it measures what the work costs, not how the pipeline
 happens to do it.
 
-Tables: kafka_multiplex_bz (with date/week_part from the date lookup),
-heart_rate, workouts, completed_workouts, workout_bpm, workout_bpm_summary.
+Tables: the bronze of both CSVs and of the Kafka records (kafka_multiplex_bz
+with date/week_part from the date lookup), heart_rate, workouts,
+completed_workouts, workout_bpm, workout_bpm_summary.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ KAFKA_RECORD = (
 REGISTERED_USERS = (
     "user_id BIGINT, device_id BIGINT, mac_address STRING, registration_timestamp DOUBLE"
 )
+GYM_LOGINS = "mac_address STRING, gym BIGINT, login DOUBLE, logout DOUBLE"
 DATE_LOOKUP = "date STRING, week_part STRING"
 BPM = "device_id BIGINT, time TIMESTAMP, heartrate DOUBLE"
 WORKOUT = "user_id INT, workout_id INT, `timestamp` DOUBLE, action STRING, session_id INT"
@@ -42,6 +44,8 @@ USER_INFO = (
 MILLIS_FROM = 100_000_000_000
 SESSION_KEYS = ["user_id", "workout_id", "session_id"]
 TABLES = (
+    "registered_users_bz",
+    "gym_logins_bz",
     "kafka_multiplex_bz",
     "heart_rate",
     "workouts",
@@ -120,6 +124,16 @@ class PlainBatchJob:
             .dropDuplicates(["date"])
         )
 
+        def csv(folder: str, schema: str) -> Any:
+            return lambda: (
+                spark.read.schema(schema).option("header", "true").csv(self.landing(folder))
+                .select("*", F.current_timestamp().alias("load_time"),
+                        F.col("_metadata.file_path").alias("source_file"))
+            )
+
+        registered = timed("registered_users_bz", csv("registered_users_bz", REGISTERED_USERS))
+        timed("gym_logins_bz", csv("gym_logins_bz", GYM_LOGINS))
+
         def bronze() -> DataFrame:
             raw = spark.read.schema(KAFKA_RECORD).json(self.landing("kafka_multiplex_bz"))
             return (
@@ -163,9 +177,7 @@ class PlainBatchJob:
 
         sessions = timed("completed_workouts", completed)
         users = (
-            spark.read.schema(REGISTERED_USERS).option("header", "true")
-            .csv(self.landing("registered_users_bz"))
-            .select(F.col("user_id").cast("int").alias("user_id"), "device_id")
+            registered.select(F.col("user_id").cast("int").alias("user_id"), "device_id")
             .dropDuplicates(["user_id"])
         )
 
