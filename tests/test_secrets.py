@@ -20,7 +20,7 @@ import pytest
 from app.platform.config import LakehouseConfig
 from app.platform.storage import storage_target
 from emulators.azurite import AzuriteProcess, free_port
-from tests.chaos.processes import child_env, isolated_config, run_pipeline, start
+from tests.chaos.processes import child_env, isolated_config, pipeline, run_pipeline, start
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -90,22 +90,27 @@ def test_no_secret_in_outputs_logs_configs_or_event_log(
         **PLANTED,
         "LAKEHOUSE_SPARK_LOG_LEVEL": "INFO",
         "SPARK_LOCAL_DIRS": str(spark_local),
+        # Uncompressed, so that it can be searched.
         "PYSPARK_SUBMIT_ARGS": (f"--conf spark.eventLog.enabled=true "
-                                f"--conf spark.eventLog.dir={events.as_uri()} pyspark-shell"),
+                                f"--conf spark.eventLog.dir={events.as_uri()} "
+                                "--conf spark.eventLog.compress=false pyspark-shell"),
     })
     outputs: dict[str, tuple[int, str]] = {}
     outputs["stream"] = run_pipeline(
         "stream", "--no-live", "--duration", "30", "--scale", "0.05", "--pause", "5",
         "--processing-time", "1 second", env=env, log=tmp_path / "stream.log", timeout=600)
-    outputs["failing stream"] = run_pipeline(
-        "stream", "--no-live", "--no-producer", "--processing-time", "banana",
-        env=env, log=tmp_path / "failing.log", timeout=600)
-    outputs["wrong key"] = run_pipeline(
-        "once", env={**env, "AZURITE_KEY": WRONG_KEY}, log=tmp_path / "wrong-key.log",
-        timeout=600)
-    outputs["status"] = run_pipeline("status", env=env, log=tmp_path / "status.log")
-    dump = start(["-c", DUMP_CONF], env, tmp_path / "conf.log")
-    outputs["spark conf"] = (dump.wait(600), dump.output())
+    # The rest are independent: run side by side.
+    children = {
+        "failing stream": pipeline("stream", "--no-live", "--no-producer",
+                                   "--processing-time", "banana", env=env,
+                                   log=tmp_path / "failing.log"),
+        "wrong key": pipeline("once", env={**env, "AZURITE_KEY": WRONG_KEY},
+                              log=tmp_path / "wrong-key.log"),
+        "status": pipeline("status", env=env, log=tmp_path / "status.log"),
+        "spark conf": start(["-c", DUMP_CONF], env, tmp_path / "conf.log"),
+    }
+    for name, child in children.items():
+        outputs[name] = (child.wait(600), child.output())
 
     # The runs did what they should, so their outputs are worth searching.
     assert outputs["stream"][0] == 0, outputs["stream"][1][-3000:]
@@ -116,7 +121,8 @@ def test_no_secret_in_outputs_logs_configs_or_event_log(
     conf_status, conf_text = outputs["spark conf"]
     assert conf_status == 0, conf_text[-3000:]
     assert f"fs.azure.account.key.{ACCOUNT}" in conf_text  # the key's entry is there, masked
-    assert list(events.iterdir()), "Spark wrote no event log"
+    logged = "".join(text for _, text in _files_text(events))
+    assert f"fs.azure.account.key.{ACCOUNT}" in logged  # the event log has the conf, masked
 
     leaks = {name: _leaks(text) for name, (_, text) in outputs.items()}
     # What the pipeline wrote to storage too: Delta logs, checkpoints, the lock.
