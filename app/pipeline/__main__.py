@@ -162,7 +162,7 @@ def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: 
     try:
         if prod is not None:
             prod.history_ready.wait()  # the history loader in start_all reads it
-        queries = run.start_all(lh, processing_time)
+        queries = run.start_all(lh, processing_time, cancel=stop)
         print(f"{len(queries)} streams started {time.monotonic() - began:.1f}s after launch")
         try:
             live.show(lh, run.active_queries(lh), prod, args.duration, stop=stop,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from app.pipeline import settings
@@ -47,34 +48,52 @@ def make_landing_folders(lh: Lakehouse) -> None:
             fs.mkdirs(path)
 
 
-def setup(lh: Lakehouse) -> list[str]:
-    """Create the schema, every missing table, the view and the landing folders.
+def create_tables(lh: Lakehouse, pool: Executor) -> dict[str, Future[None]]:
+    """Create the schema and landing folders now, and every missing table on ``pool``.
 
-    Tables the session's catalog already has are left alone (what CREATE
-    TABLE IF NOT EXISTS would do, without a Delta log read per table); the
-    missing ones are created side by side, each one a Delta commit that waits
-    on storage. Returns the full names of every table and view.
+    Returns each table's creation, done at once for the tables the session's
+    catalog already has (left alone, as CREATE TABLE IF NOT EXISTS would, but
+    without a Delta log read per table). Bronze and quarantine come first, so
+    the first streams can start while the rest are still being created.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     lh.create_schema()
     make_landing_folders(lh)
     present = lh.existing()
-    missing = [name for name in TABLES if name not in present]
+    created: dict[str, Future[None]] = {}
+    first = (*settings.BRONZE, settings.QUARANTINE, *settings.HISTORY)
+    for name in sorted(TABLES, key=lambda t: (t not in first, list(TABLES).index(t))):
+        if name in present:
+            done: Future[None] = Future()
+            done.set_result(None)
+            created[name] = done
+        else:
+            created[name] = pool.submit(_create_table, lh, name)
+    return created
 
-    def create(name: str) -> str:
-        columns, partitioned_by = TABLES[name]
-        return lh.create_table(name, columns, partitioned_by=partitioned_by,
-                               properties=settings.table_properties(name))
 
-    if missing:
-        with ThreadPoolExecutor(CREATE_WORKERS, thread_name_prefix="ddl") as pool:
-            list(pool.map(create, missing))
-    made = [lh.table(name) for name in TABLES]
-    for view in settings.VIEWS:
-        made.append(lh.create_view(view, gym_summary_sql(lh)))
-    log.info("setup: %d tables and views in %s (%d created)", len(made), lh.database,
-             len(missing))
+def _create_table(lh: Lakehouse, name: str) -> None:
+    columns, partitioned_by = TABLES[name]
+    lh.create_table(name, columns, partitioned_by=partitioned_by,
+                    properties=settings.table_properties(name))
+
+
+def create_views(lh: Lakehouse) -> list[str]:
+    """The views (once their tables exist); one left as it is when its text has not changed."""
+    return [lh.create_view(view, gym_summary_sql(lh)) for view in settings.VIEWS]
+
+
+def setup(lh: Lakehouse) -> list[str]:
+    """Create the schema, every missing table, the view and the landing folders.
+
+    Missing tables are created side by side (each one a Delta commit that
+    waits on storage). Returns the full names of every table and view.
+    """
+    with ThreadPoolExecutor(CREATE_WORKERS, thread_name_prefix="ddl") as pool:
+        created = create_tables(lh, pool)
+        for future in created.values():
+            future.result()
+    made = [lh.table(name) for name in TABLES] + create_views(lh)
+    log.info("setup: %d tables and views in %s", len(made), lh.database)
     return made
 
 

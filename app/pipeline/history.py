@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from functools import partial
 from typing import TYPE_CHECKING
 
 from app.pipeline import settings
@@ -45,13 +46,17 @@ def loaded_digest(lh: Lakehouse) -> str | None:
 
 
 def load_date_lookup(lh: Lakehouse) -> int:
-    """Merge the date lookup JSON lines into ``date_lookup``; returns rows added.
+    """Load the date lookup JSON lines into ``date_lookup``; returns rows added.
 
-    The merge only inserts days the table lacks, so once the files have been
-    loaded it changes nothing: their digest, kept as a table property, lets a
-    later run skip it (a file read and a property read instead of Spark jobs).
+    Only days the table lacks are added, so once the files have been loaded a
+    load changes nothing: their digest, kept as a table property, lets a later
+    run skip it (a file read and a property read instead of Spark jobs). Into
+    an empty table (a fresh schema) the days are appended, a single write job;
+    otherwise they are merged on the date. Rows added come from the Delta log.
     """
     from pyspark.sql import functions as F
+
+    from app.platform.delta_log import DeltaRowCount
 
     spark = lh.spark
     path = lh.path("data_zone", settings.HISTORY_FOLDER)
@@ -71,17 +76,21 @@ def load_date_lookup(lh: Lakehouse) -> int:
         *(F.col(c).cast("double").cast("int").alias(c) for c in _INT_COLUMNS),
         F.trim("week_part").alias("week_part"),
     ).where("date IS NOT NULL").dropDuplicates(["date"])
-    source = f"date_lookup_new_{uuid.uuid4().hex[:8]}"  # a session may load several schemas
-    days.createOrReplaceTempView(source)
-    try:
-        result = spark.sql(
-            f"MERGE INTO {target} t USING {source} s ON t.date = s.date "
-            "WHEN NOT MATCHED THEN INSERT *"
-        ).first()
-    finally:
-        spark.catalog.dropTempView(source)
+    rows = DeltaRowCount(lh.store("tables"), lh.table_folder("date_lookup"),
+                         partial(lh.count_at, "date_lookup"))
+    before = rows.refresh()
+    if before == 0:
+        days.write.format("delta").mode("append").saveAsTable(target)
+    else:
+        source = f"date_lookup_new_{uuid.uuid4().hex[:8]}"  # a session may load several schemas
+        days.createOrReplaceTempView(source)
+        try:
+            spark.sql(f"MERGE INTO {target} t USING {source} s ON t.date = s.date "
+                      "WHEN NOT MATCHED THEN INSERT *")
+        finally:
+            spark.catalog.dropTempView(source)
     spark.sql(f"ALTER TABLE {target} SET TBLPROPERTIES ('{DIGEST_PROPERTY}' = '{digest}')")
-    return int(result["num_inserted_rows"]) if result is not None else 0
+    return (rows.refresh() or 0) - (before or 0)
 
 
 def validate_history(lh: Lakehouse) -> int:

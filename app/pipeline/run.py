@@ -10,11 +10,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from app.pipeline import bronze, ddl, gold, history, settings, silver
+from app.pipeline.schemas import TABLES
 from app.pipeline.streaming import AVAILABLE_NOW, Trigger, query_name
 
 if TYPE_CHECKING:
@@ -83,40 +85,68 @@ def run_once(lh: Lakehouse) -> dict[str, float]:
 
 # Streams whose batches read the date lookup: started once the history loader is done.
 NEEDS_HISTORY = ("kafka_multiplex_bz",)
-# Query starts run side by side: each waits mostly on storage (checkpoint and
-# Delta log reads), so a few at a time overlap that latency even on two cores.
+# Query starts run side by side: each waits partly on storage (checkpoint and
+# Delta log reads), so a few at a time overlap that latency.
 START_WORKERS = 6
 
 
-def start_all(lh: Lakehouse, processing_time: str) -> list[StreamingQuery]:
+def _needs(table: str) -> tuple[str, ...]:
+    """Tables that must exist before ``table``'s stream starts."""
+    if table in settings.BRONZE:  # it reads landing files, writes itself and quarantine
+        return (table, settings.QUARANTINE, *(settings.HISTORY if table in NEEDS_HISTORY else ()))
+    return tuple(TABLES)  # silver and gold read across layers
+
+
+def start_all(
+    lh: Lakehouse, processing_time: str, cancel: threading.Event | None = None
+) -> list[StreamingQuery]:
     """Every stream continuously; returns the queries in layer order.
 
-    The DDL runs first; then the history loader and the query starts run side
-    by side, except the streams in ``NEEDS_HISTORY``, started once the lookup
-    is loaded. If a start fails, the queries already started are stopped.
+    Nothing waits for more than it needs: the missing tables are created
+    side by side (bronze first), each stream starts as soon as the tables it
+    needs exist, and the history loader runs meanwhile (the streams in
+    ``NEEDS_HISTORY`` start once it is done). On a fresh schema the bronze
+    streams are running before the silver tables exist. If a start fails, the
+    queries already started are stopped. Once ``cancel`` is set (Ctrl-C while
+    starting), no further stream starts: the queries started so far are returned.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    ddl.setup(lh)
     trigger = Trigger(processing_time)
     tables = [t for _, stage in STAGES for t in stage]
     started: dict[str, StreamingQuery] = {}
-
-    def start_one(table: str) -> None:
-        started[table] = STARTERS[table](lh, table, trigger)
-
     try:
-        with ThreadPoolExecutor(START_WORKERS, thread_name_prefix="start") as pool:
-            loading = pool.submit(_load_history, lh)
-            early = [pool.submit(start_one, t) for t in tables if t not in NEEDS_HISTORY]
-            loading.result()
-            late = [pool.submit(start_one, t) for t in tables if t in NEEDS_HISTORY]
-            for future in (*early, *late):
+        with ThreadPoolExecutor(ddl.CREATE_WORKERS, thread_name_prefix="ddl") as creating, \
+                ThreadPoolExecutor(1, thread_name_prefix="history") as loading, \
+                ThreadPoolExecutor(START_WORKERS, thread_name_prefix="start") as starting:
+            created = ddl.create_tables(lh, creating)
+
+            def load() -> int:
+                for name in settings.HISTORY:
+                    created[name].result()
+                return _load_history(lh)
+
+            history_loaded = loading.submit(load)
+
+            def start_one(table: str) -> None:
+                for name in _needs(table):
+                    created[name].result()
+                if table in NEEDS_HISTORY:
+                    history_loaded.result()
+                if cancel is None or not cancel.is_set():
+                    started[table] = STARTERS[table](lh, table, trigger)
+
+            starts = [starting.submit(start_one, t) for t in tables]
+            for future in created.values():
+                future.result()
+            ddl.create_views(lh)
+            history_loaded.result()
+            for future in starts:
                 future.result()
     except BaseException:
         stop_gracefully(list(started.values()), timeout=0.0)
         raise
-    return [started[t] for t in tables]
+    return [started[t] for t in tables if t in started]
 
 
 def active_queries(lh: Lakehouse) -> dict[str, StreamingQuery]:
@@ -160,12 +190,12 @@ def stop_gracefully(
             busy = [q for q in waiting if _in_batch(q)]
             if busy and clock() >= deadline:
                 interrupted, busy = True, []
+                _quiet_interrupts()  # before the interrupts, or their traces get out
             stops.extend(pool.submit(_stop, q) for q in waiting if q not in busy)
             waiting = busy
             if waiting:
                 sleep(0.05)
         if interrupted:
-            _quiet_interrupts()
             _cancel_jobs()
         for future in stops:
             future.result()

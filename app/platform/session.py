@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.platform import class_archive
 from app.platform.config import LakehouseConfig
 from app.platform.jars import jar_paths
 from app.platform.storage import storage_target
@@ -18,22 +19,43 @@ FAIR_SCHEDULER_FILE = Path(__file__).with_name("fairscheduler.xml")
 LOG4J_FILE = Path(__file__).with_name("log4j2.properties")
 # Spark masks conf values whose keys match this in logs and its UI; the
 # default misses Hadoop's 'fs.azure.account.key.*' and OAuth client secrets.
+# Driver thread stack size (see spark_conf: the interrupted-stream regex).
+THREAD_STACK = "64m"
 REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key|account\.key|client\.secret"
 
 
-def spark_conf(config: LakehouseConfig) -> dict[str, str]:
-    """Every Spark setting the session factory applies, secrets included."""
+def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[str, str]:
+    """Every Spark setting the session factory applies, secrets included.
+
+    ``archive_to``: write the driver's class-data archive there when the JVM
+    exits (``emulators.spark_archive``); otherwise an archive is used if one
+    matches (``class_archive.java_options``).
+    """
+    if archive_to is not None:
+        class_data = f"-XX:ArchiveClassesAtExit={archive_to} {class_archive.QUIET}"
+    else:
+        class_data = class_archive.java_options(config)
     cores = os.cpu_count() or 2
     partitions = config.shuffle_partitions or cores
     conf = {
         "spark.master": config.spark_master,
         "spark.jars": ",".join(jar_paths(config)),
+        # Also on the driver's class path (local mode: the driver is the only JVM):
+        # classes of the application class loader can be kept in the class-data
+        # archive, those spark.jars loads through its own loader cannot.
+        "spark.driver.extraClassPath": os.pathsep.join(jar_paths(config)),
         "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
         "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
         "spark.sql.session.timeZone": "UTC",
+        # -Xss: a stream stopped inside a Python foreachBatch gets a Py4J error
+        # whose message (a Python and a Java trace) Spark matches with a
+        # recursive regex (StreamExecution.PROXY_ERROR) to see it was a stop; with
+        # the default 1 MB thread stack that overflows at ~1,500 characters and
+        # the JVM prints pages of StackOverflowError. Stack is reserved, not used.
         "spark.driver.extraJavaOptions": (
-            f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J_FILE.as_uri()}"
-        ),
+            f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J_FILE.as_uri()} "
+            f"-Xss{THREAD_STACK} {class_data}"
+        ).strip(),
         "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
         "spark.driver.memory": config.driver_memory,
         "spark.sql.shuffle.partitions": str(partitions),
@@ -58,7 +80,9 @@ def spark_conf(config: LakehouseConfig) -> dict[str, str]:
     return conf
 
 
-def build_session(config: LakehouseConfig, app_name: str = "lakehouse") -> SparkSession:
+def build_session(
+    config: LakehouseConfig, app_name: str = "lakehouse", archive_to: Path | None = None
+) -> SparkSession:
     """Start (or return the running) Spark session for ``config``.
 
     On Databricks the workspace's session is returned untouched.
@@ -75,7 +99,7 @@ def build_session(config: LakehouseConfig, app_name: str = "lakehouse") -> Spark
             raise RuntimeError("no active Spark session on this Databricks cluster")
         return active
     storage_target(config).check()
-    conf = spark_conf(config)
+    conf = spark_conf(config, archive_to)
     # Python workers must run the virtualenv's interpreter, else they fail with
     # "Python worker failed to connect back".
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
