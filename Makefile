@@ -17,6 +17,8 @@ SETS ?= 2
 SEED ?= 42
 SCALE ?= 1
 PYTEST_ARGS ?=
+# Extra flags of `make stream`, e.g. STREAM_ARGS="--rate 12000" (see python -m app.pipeline -h).
+STREAM_ARGS ?=
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -40,7 +42,7 @@ $(AZURITE): emulators/azurite_npm/package.json emulators/azurite_npm/package-loc
 
 setup: $(STAMP) $(JARS) $(AZURITE) ## Create the virtualenv, resolve Spark's jars, install Azurite (idempotent)
 
-up: setup ## Start the emulators (Docker if reachable, else local Azurite) and provision storage
+up: setup ## Start the emulators (Docker if reachable, else local Azurite), provision storage, build Spark's class archive
 	$(PY) -m emulators up
 
 down: ## Stop what `make up` started
@@ -49,8 +51,10 @@ down: ## Stop what `make up` started
 status: setup ## What runs where; every table's rows and each stream's checkpoint
 	$(PY) -m emulators status
 
-stream: up ## Run every stream continuously with a live view, while a producer lands data (Ctrl-C stops)
-	$(PY) -m app.pipeline stream
+# `up --quick` returns at once when Azurite answers and the class archive exists.
+stream: setup ## Run every stream continuously with a live view, while a producer lands data (Ctrl-C stops)
+	@$(PY) -m emulators up --quick
+	$(PY) -m app.pipeline stream $(STREAM_ARGS)
 
 test: setup ## Run the offline test suite (starts and stops Azurite itself)
 	$(PY) -m pytest $(PYTEST_ARGS)

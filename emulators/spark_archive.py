@@ -62,6 +62,8 @@ def build(config: LakehouseConfig, force: bool = False) -> Path | None:
     if path.is_file() and not force:
         print(f"class archive: {path} is up to date")
         return path
+    print("class archive: building Spark's class-data archive once (a scratch pipeline run, "
+          "a minute or more on two cores) ...", flush=True)
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{path.name}.{os.getpid()}"

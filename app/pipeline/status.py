@@ -15,13 +15,27 @@ STREAMED = (*settings.BRONZE, *settings.SILVER, *settings.GOLD)
 
 
 def table_rows(lh: Lakehouse) -> dict[str, int | None]:
-    """Row count of every table and view; None when it does not exist."""
-    present = {r.tableName for r in lh.spark.sql(f"SHOW TABLES IN {lh.database}").collect()} if (
-        lh.spark.catalog.databaseExists(lh.database)
-    ) else set()
+    """Row count of every table and view; None when it does not exist.
+
+    Tables are counted from their Delta logs (no scan, so `make status` does
+    not slow a running `make stream`); a view has no log and is counted.
+    """
+    from functools import partial
+
+    from app.platform.delta_log import DeltaRowCount
+
+    present = lh.existing()
+    tables = lh.store("tables")
     out: dict[str, int | None] = {}
-    for t in (*settings.TABLES, *settings.VIEWS):
-        out[t] = lh.spark.table(lh.table(t)).count() if t in present else None
+    for t in settings.TABLES:
+        if t not in present:
+            out[t] = None
+        elif lh.names.unity:  # Unity Catalog keeps the folders: ask Delta
+            out[t] = lh.spark.table(lh.table(t)).count()
+        else:
+            out[t] = DeltaRowCount(tables, lh.table_folder(t), partial(lh.count_at, t)).refresh()
+    for v in settings.VIEWS:
+        out[v] = lh.spark.table(lh.table(v)).count() if v in present else None
     return out
 
 
