@@ -9,9 +9,10 @@ appeared since its last look (one small object read per new version, one
 failed read when nothing changed): a live view can poll a dozen tables every
 few seconds without taking a core from the streams.
 
-Where the log starts with a checkpoint (Delta writes one every ten commits and
-may then clean up older commits) the count at that version comes once from
-``count_at``: Delta's metadata-only count, answered from the same statistics.
+A new counter reads the log from version 0 while it is short; for a long log
+(or one whose early commits were cleaned up) the count at the last checkpoint
+comes once from ``count_at``: Delta's metadata-only count, answered from the
+same statistics.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from app.platform.errors import StorageNotFoundError
 from app.platform.storage import ObjectStore
 
 LOG_FOLDER = "_delta_log"
+# Up to this many commits a new counter reads the log from version 0 (small
+# object reads, no Spark job); a longer log starts at its last checkpoint.
+REPLAY_LIMIT = 300
 
 
 def commit_name(version: int) -> str:
@@ -84,13 +88,16 @@ class DeltaRowCount:
             return None
 
     def _start(self) -> None:
-        """Begin at the last checkpoint (counted once by Delta), else at version 0."""
+        """Begin at version 0 while the log still holds it and is short enough to read
+        commit by commit, else at the last checkpoint (counted once by Delta)."""
         pointer = self._read("_last_checkpoint")
-        if pointer is not None:
-            version = int(json.loads(pointer)["version"])
-            self.rows, self.version = self.count_at(version), version
-        elif self._read(commit_name(0)) is not None:
+        checkpoint = int(json.loads(pointer)["version"]) if pointer is not None else None
+        if (checkpoint is None or checkpoint < REPLAY_LIMIT) and (
+            self._read(commit_name(0)) is not None
+        ):
             self.rows, self.version = 0, -1
+        elif checkpoint is not None:
+            self.rows, self.version = self.count_at(checkpoint), checkpoint
 
     def refresh(self) -> int | None:
         """The row count at the newest version; None while the table has no log."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from app.platform import delta_log
 from app.platform.delta_log import DeltaRowCount, rows_changed
 
 
@@ -29,7 +30,7 @@ def test_rows_changed_adds_and_removes_with_deletion_vectors() -> None:
     assert rows_changed(_action("add", None).encode()) is None  # no stats: unknown
 
 
-def test_count_follows_appends_merges_deletes_and_checkpoints(local_lakehouse) -> None:
+def test_count_follows_appends_merges_deletes_and_checkpoints(local_lakehouse, monkeypatch) -> None:
     lh = local_lakehouse
     spark = lh.spark
     lh.create_schema()
@@ -55,13 +56,17 @@ def test_count_follows_appends_merges_deletes_and_checkpoints(local_lakehouse) -
     assert live.refresh() == 12
     assert calls == []  # every count so far came from the log alone
 
-    # A counter started after a checkpoint asks Delta once, at that version.
     spark.range(100, 104).selectExpr("id", "id AS v").write.format("delta").mode("append") \
         .saveAsTable(lh.table("t"))
     assert tables.exists(f"{lh.table_folder('t')}/_delta_log/_last_checkpoint")
+    # A counter started later reads a short log from version 0 ...
+    assert DeltaRowCount(tables, lh.table_folder("t"), count_at).refresh() == 16
+    assert calls == []
+    # ... and a long one from its last checkpoint, counted once by Delta.
+    monkeypatch.setattr(delta_log, "REPLAY_LIMIT", 0)
     late = DeltaRowCount(tables, lh.table_folder("t"), count_at)
     assert late.refresh() == 16 == live.refresh()
-    assert len(calls) == 1
+    assert calls == [3]  # checkpoints every 3 commits: version 3 (the DELETE)
     assert spark.table(lh.table("t")).count() == 16
 
 
