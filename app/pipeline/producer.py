@@ -133,7 +133,6 @@ class ContinuousProducer(threading.Thread):
         self.set_records: list[int] = []  # Kafka records of each set landed
         self.set_started: list[float] = []  # when each set landed began (monotonic)
         self.records = 0  # Kafka records landed by this run
-        self.started_at: float | None = None
         self.finished = False  # every set of the spec is landed
         self.error: BaseException | None = None
 
@@ -142,7 +141,6 @@ class ContinuousProducer(threading.Thread):
         from data_generators.sinks import as_sink
 
         try:
-            self.started_at = time.monotonic()
             n = landed_sets(self.lh) + 1
             if not self.lh.store("data_zone").list(f"{settings.HISTORY_FOLDER}/"):
                 land_history(self.lh, self.spec)
@@ -175,12 +173,16 @@ class ContinuousProducer(threading.Thread):
         assert self.rate is not None
         return max(0.0, kafka_records / self.rate - landing_seconds)
 
-    def achieved_rate(self) -> float | None:
-        """Kafka records per second landed since this producer started."""
-        if self.started_at is None:
+    def achieved_rate(self, sets: int = 10) -> float | None:
+        """Kafka records per second over the last ``sets`` set intervals (start to start).
+
+        Below the target rate when landing a set takes longer than its share
+        of time; None until two sets have started.
+        """
+        starts, records = self.set_started[-sets - 1:], self.set_records[-sets - 1:]
+        if len(starts) < 2 or starts[-1] <= starts[0]:
             return None
-        elapsed = time.monotonic() - self.started_at
-        return self.records / elapsed if elapsed > 0 else None
+        return sum(records[:-1]) / (starts[-1] - starts[0])
 
     def _check_stop(self, _file: object) -> None:
         if self.stopped.is_set():

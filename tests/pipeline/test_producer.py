@@ -61,6 +61,8 @@ def test_rate_paces_whole_sets_and_stop_is_prompt(tmp_path: Path) -> None:
         gap = paced.set_started[i + 1] - paced.set_started[i]
         assert gap >= paced.set_records[i] / rate - 0.01
     assert producer.landed_sets(lh) == paced.landed[-1]
+    achieved = paced.achieved_rate()
+    assert achieved is not None and achieved <= rate * 1.01
 
 
 def test_stream_flags() -> None:
