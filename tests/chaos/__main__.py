@@ -16,15 +16,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="kills (default 20 on local, 5 on azurite)")
     p.add_argument("--seed", type=int, default=42, help="kill schedule and generated data")
     p.add_argument("--scale", type=float, default=ChaosOptions.scale)
-    p.add_argument("--pause", type=float, default=ChaosOptions.pause,
-                   help="seconds between the producer's sets")
-    p.add_argument("--sets", type=int, default=ChaosOptions.sets, help="sets the producer lands")
     p.add_argument("--keep", action="store_true", help="keep the tables and landing data")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     options = ChaosOptions(
         storage=args.storage, rounds=args.rounds or DEFAULT_ROUNDS[args.storage], seed=args.seed,
-        scale=args.scale, pause=args.pause, sets=args.sets, keep=args.keep,
+        scale=args.scale, keep=args.keep,
     )
     report = run(options, out=lambda line: print(line, flush=True))
     return 0 if report.passed else 1

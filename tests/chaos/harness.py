@@ -3,12 +3,13 @@
 Each round starts ``python -m app.pipeline stream --no-live`` in its own
 process group, waits for the round's moment (see ``schedule``), kills the
 whole group (Python, the Spark JVM, its workers) with SIGKILL and starts the
-next round on the same checkpoints. Meanwhile a producer lands one set every
-``pause`` seconds, each a ``python -m tests.chaos.produce --set N`` process
-(the same code as the stream's built-in producer); a ``landing`` kill takes
-it down mid-set together with the stream, as a machine crash would, and the
-next one lands that set again. The producer is a process of its own so that
-data keeps arriving however slowly a loaded machine starts Spark.
+next round on the same checkpoints. In each round a producer lands one set,
+at a seeded moment after the stream starts, as a ``python -m
+tests.chaos.produce --set N`` process (the same code as the stream's
+built-in producer); a ``landing`` kill takes it down mid-set together with
+the stream, as a machine crash would, and the next round lands that set
+again. The producer is a process of its own so that every round gets new
+data however slowly a loaded machine starts Spark.
 
 After the last round a resumed producer completes the set left half-landed,
 ``python -m app.pipeline once`` drains what is left, and every table is
@@ -54,8 +55,6 @@ class ChaosOptions:
     rounds: int = 20
     seed: int = 42
     scale: float = 0.05
-    pause: float = 60.0  # seconds between the producer's sets
-    sets: int = 12  # the producer stops after this many sets
     processing_time: str = "1 second"
     moment_timeout: float = 150.0  # a round whose moment never comes is killed then
     keep: bool = False
@@ -155,43 +154,34 @@ def _watch(lh: Lakehouse, kill: Kill, prod: Producer) -> Callable[[], bool]:
     return lambda: bool(_names(store, prefix) - before)
 
 
-class Producer(threading.Thread):
-    """Lands sets 1..options.sets, one ``produce --set N`` process each, ``pause`` apart.
+class Producer:
+    """Lands the next set (``produce --set N``, a process of its own) when told to.
 
-    It resumes as the stream's producer does: at the first set with no manifest.
+    One set per round, at a seeded moment after the stream starts, so every
+    round has new data to process whatever the machine's speed. Like the
+    stream's producer, it resumes at the first set with no manifest.
     """
 
     def __init__(self, options: ChaosOptions, lh: Lakehouse, env: dict[str, str]) -> None:
-        super().__init__(name="chaos-producer", daemon=True)
         self.options, self.lh, self.env = options, lh, env
-        self.stopped = threading.Event()
         self.child: Child | None = None
         self.killed = 0  # sets killed while landing
         self.runs = 0  # produce processes started
         self._lock = threading.Lock()
 
-    def land_next(self) -> int | None:
-        """Land the next set in a child process; its exit status (None when all are landed)."""
-        n = producer.landed_sets(self.lh) + 1
-        if n > self.options.sets:
-            return None
-        log = self.options.workdir / "logs" / f"produce-{self.runs + 1:02d}-set-{n}.log"
+    def land_next(self) -> Child | None:
+        """Start landing the next set, unless one is still being landed."""
         with self._lock:
-            if self.stopped.is_set():
+            if self.child is not None and self.child.alive():
                 return None
+            n = producer.landed_sets(self.lh) + 1
             self.runs += 1
+            log = self.options.workdir / "logs" / f"produce-{self.runs:02d}-set-{n}.log"
             self.child = start(
                 ["-m", "tests.chaos.produce", "--set", str(n), "--seed", str(self.options.seed),
                  "--scale", str(self.options.scale)], self.env, log,
             )
-        return self.child.wait(600)
-
-    def run(self) -> None:
-        while not self.stopped.is_set():
-            began = time.monotonic()
-            if self.land_next() is None and producer.landed_sets(self.lh) >= self.options.sets:
-                return
-            self.stopped.wait(max(1.0, self.options.pause - (time.monotonic() - began)))
+            return self.child
 
     def kill(self) -> bool:
         """SIGKILL the set being landed, if any (a crash mid-set); True if one was."""
@@ -203,11 +193,11 @@ class Producer(threading.Thread):
             return True
         return False
 
-    def stop(self) -> None:
+    def wait(self, timeout: float = 600.0) -> None:
         with self._lock:
-            self.stopped.set()
-        self.kill()
-        self.join()
+            child = self.child
+        if child is not None:
+            child.wait(timeout)
 
 
 def run_round(
@@ -219,6 +209,8 @@ def run_round(
         "stream", "--no-live", "--no-producer", "--processing-time", options.processing_time,
         env=env, log=result.log,
     )
+    landing = threading.Timer(kill.land_after, prod.land_next)
+    landing.start()
     poll = 0.05 if options.storage == "local" or kill.moment == "landing" else 0.25
     if reached is None:
         _sleep_while_alive(child, kill.delay)
@@ -229,13 +221,13 @@ def run_round(
         if child.alive() and time.monotonic() < deadline:
             result.reached = time.monotonic() - child.started
             _sleep_while_alive(child, kill.delay)
+    landing.cancel()
     if not child.alive():
         result.died = child.proc.returncode
     result.killed = time.monotonic() - child.started
     # A machine crash: the stream and, on a landing kill, the set being landed.
-    landing = prod.kill() if kill.moment == "landing" else False
+    result.mid_set = prod.kill() if kill.moment == "landing" else False
     child.kill_group()
-    result.mid_set = landing
     result.sets = producer.landed_sets(lh)
     return result
 
@@ -250,18 +242,17 @@ def complete_half_landed_set(lh: Lakehouse) -> str:
     """What a restarted producer does first: land again the set with no manifest yet."""
     manifest = producer.latest_manifest(lh)
     if manifest is None:
-        raise RuntimeError("no set was landed whole: give the rounds more time (--pause, "
-                           "fewer startup kills) or more rounds")
+        raise RuntimeError("no set was landed whole: the producer failed, see its logs")
     spec = GeneratorSpec.from_description(manifest["spec"])
     n = producer.landed_sets(lh) + 1
     zone = lh.store("data_zone")
     tag = f"set-{n:04d}-"
     present = [p for p in zone.list("raw/") if tag in p]
     if not present:
-        return f"no set half-landed at the last kill (set {n} not started)"
+        return f"no set left half-landed (set {n} not started)"
     result = generate_set(spec, n, zone)
     total = len([f for f in result.files if f.startswith("raw/")])
-    return (f"set {n} was half-landed at the last kill ({len(present)} of {total} data files); "
+    return (f"set {n} was left half-landed by a kill ({len(present)} of {total} data files); "
             f"a resumed producer kept those and landed the other {total - len(present)}")
 
 
@@ -280,24 +271,23 @@ def run(options: ChaosOptions, out: Callable[[str], None] = print) -> Report:
         f"seed {options.seed}; replay: {options.replay()}")
     out("kill schedule:")
     for k in kills:
-        out(f"  {k.round:>3}  {k.moment:<8} {k.describe()}")
+        out(f"  {k.round:>3}  {k.moment:<8} {k.describe():<48} (its set lands "
+            f"{k.land_after:.0f} s after start)")
     with environment(options) as config:
         lh = Lakehouse(config)
         env = child_env(config, {"SPARK_LOCAL_DIRS": str(options.workdir / "spark-local")})
         out(f"environment: {lh.database}, data zone {lh.location('data_zone')}; logs in "
             f"{options.workdir / 'logs'}")
         prod = Producer(options, lh, env)
-        if prod.land_next() != 0:  # set 1 and the history before any stream starts
+        first = prod.land_next()  # set 1 and the history before any stream starts
+        if first is None or first.wait(600) != 0:
             raise RuntimeError(f"the producer failed: see {options.workdir / 'logs'}")
-        prod.start()
         out("rounds:")
-        try:
-            for kill in kills:
-                result = run_round(options, lh, env, kill, prod)
-                report.rounds.append(result)
-                out(result.line())
-        finally:
-            prod.stop()
+        for kill in kills:
+            result = run_round(options, lh, env, kill, prod)
+            report.rounds.append(result)
+            out(result.line())
+        prod.wait()
         out(f"producer: {producer.landed_sets(lh)} sets landed, {prod.killed} killed mid-set")
         report.half_landed = complete_half_landed_set(lh)
         out(report.half_landed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.chaos.harness import STREAMED
-from tests.chaos.schedule import DELAY_RANGE, MOMENTS, plan
+from tests.chaos.schedule import DELAY_RANGE, LAND_AFTER, MOMENTS, plan
 
 
 def test_same_seed_same_schedule_other_seed_other_schedule() -> None:
@@ -18,6 +18,7 @@ def test_schedule_spreads_over_moments_and_delays() -> None:
     for k in kills:
         low, high = DELAY_RANGE[k.moment]
         assert low <= k.delay <= high + 1e-3
+        assert LAND_AFTER[0] <= k.land_after <= LAND_AFTER[1]
     batch = [k.delay for k in kills if k.moment == "batch"]
     # log-uniform: many kills land in the first half second of a batch, some seconds later
     assert any(d < 0.5 for d in batch) and any(d > 2.0 for d in batch)
