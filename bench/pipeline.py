@@ -198,13 +198,17 @@ class Bench:
     # --- 4. the stream command: start and stop ------------------------------------------
     def startstop(self, target: str) -> None:
         out = startstop.measure(self.base, target, self.args.stop_after, self.home)
-        first = "-" if out.first_batch_seconds is None else f"{out.first_batch_seconds:.1f}s"
-        stop = "-" if out.exit_seconds is None else f"{out.exit_seconds:.1f}s"
-        print(f"  first batch after {first} ({out.first_table or 'none'}), exit {stop} after "
+        def secs(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1f}s"
+
+        print(f"  first batch after {secs(out.first_batch_seconds)} "
+              f"({out.first_table or 'none'}), first bronze Kafka batch after "
+              f"{secs(out.first_kafka_batch_seconds)}; exit {secs(out.exit_seconds)} after "
               f"SIGINT, exit code {out.exit_code}")
-        if out.first_batch_seconds is None or out.exit_seconds is None or out.exit_code != 0:
+        if out.first_kafka_batch_seconds is None or out.exit_seconds is None or out.exit_code:
             print("  its last output lines:\n    " + out.log_tail.replace("\n", "\n    "))
         self.put("stream command: start to first batch s", target, out.first_batch_seconds)
+        self.put("  to first bronze Kafka batch s", target, out.first_kafka_batch_seconds)
         self.put("stream command: Ctrl-C to exit s", target, out.exit_seconds)
 
     # --- 5. cost flat in history ---------------------------------------------------------
