@@ -159,6 +159,7 @@ def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: 
         stop.set()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
+    live.report_first_batch(lambda: run.active_queries(lh).values(), began, stop)
     try:
         if prod is not None:
             prod.history_ready.wait()  # the history loader in start_all reads it

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,45 @@ def input_rate(query: StreamingQuery | None, window: float = RATE_WINDOW_SECONDS
     begin = max(end - window, _epoch(recent[0]["timestamp"]))
     rows = sum(int(p.get("numInputRows", 0)) for p in recent if _epoch(p["timestamp"]) >= begin)
     return rows / (end - begin) if end > begin else None
+
+
+def batch_running(query: StreamingQuery) -> bool:
+    """A micro-batch with data is running now, or was the query's last one."""
+    status = query.status
+    if status.get("isTriggerActive") and status.get("isDataAvailable"):
+        return True
+    last: Any = query.lastProgress
+    return bool(last) and int(last.get("numInputRows", 0)) > 0
+
+
+def report_first_batch(
+    queries: Callable[[], Iterable[StreamingQuery]],
+    launched: float,
+    stop: threading.Event,
+    report: Any = print,
+    every: float = 0.2,
+) -> threading.Thread:
+    """Report, once, how long after ``launched`` (monotonic) the first batch with data ran.
+
+    ``queries`` gives the queries running now (streams start one by one).
+    """
+
+    def watch() -> None:
+        while not stop.is_set():
+            try:
+                running = [q.name for q in queries() if q.isActive and batch_running(q)]
+            except Exception:  # a query ending under us: look again
+                running = []
+            if running:
+                name = running[0].rsplit(".", 1)[-1]
+                report(f"first batch running {time.monotonic() - launched:.1f}s after launch "
+                       f"({name})")
+                return
+            stop.wait(every)
+
+    thread = threading.Thread(target=watch, name="first-batch", daemon=True)
+    thread.start()
+    return thread
 
 
 class TableCounts:

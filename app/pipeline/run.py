@@ -43,11 +43,21 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 def prepare(lh: Lakehouse) -> int:
     """DDL setup and the history loader (both idempotent); returns date_lookup rows added.
 
-    Both are cheap when already done: the DDL skips tables this session has
-    registered, the loader skips history it has already loaded.
+    The loader runs as soon as date_lookup exists, beside the other tables'
+    creation. Both are cheap when already done: the DDL skips tables the
+    session's catalog has, the loader skips history it has already loaded.
     """
-    ddl.setup(lh)
-    return _load_history(lh)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(ddl.CREATE_WORKERS, thread_name_prefix="ddl") as creating:
+        created = ddl.create_tables(lh, creating)
+        for name in settings.HISTORY:
+            created[name].result()
+        added = _load_history(lh)
+        for future in created.values():
+            future.result()
+    ddl.create_views(lh)
+    return added
 
 
 def _load_history(lh: Lakehouse) -> int:
