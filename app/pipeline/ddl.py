@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Tables created side by side by the setup (each waits mostly on a Delta commit).
-CREATE_WORKERS = 6
+# Tables created side by side by the setup. Few: each creation is mostly CPU on
+# two cores, and the first ones (quarantine, bronze) are what the first streams wait for.
+CREATE_WORKERS = 3
 # Landing data the pipeline owns in the data zone (the cleanup removes it).
 LANDING_PREFIXES = ("raw/", f"{settings.HISTORY_FOLDER}/", "ground_truth/")
 
@@ -60,8 +61,9 @@ def create_tables(lh: Lakehouse, pool: Executor) -> dict[str, Future[None]]:
     make_landing_folders(lh)
     present = lh.existing()
     created: dict[str, Future[None]] = {}
-    first = (*settings.BRONZE, settings.QUARANTINE, *settings.HISTORY)
-    for name in sorted(TABLES, key=lambda t: (t not in first, list(TABLES).index(t))):
+    first = (settings.QUARANTINE, *settings.BRONZE, *settings.HISTORY)
+    order = {name: i for i, name in enumerate((*first, *TABLES))}
+    for name in sorted(TABLES, key=order.__getitem__):
         if name in present:
             done: Future[None] = Future()
             done.set_result(None)
