@@ -64,11 +64,16 @@ def _hadoop_fs(spark: SparkSession, url: str):  # type: ignore[no-untyped-def]
 
 
 def list_dirs(spark: SparkSession, url: str) -> list[str]:
-    """Names of the sub-folders of ``url``; empty when it does not exist."""
+    """Names of the sub-folders of ``url``, once each; empty when it does not exist.
+
+    ABFS over a blob (non-HNS) endpoint such as Azurite's lists every folder
+    twice (its marker blob and its prefix): without the set, a session would
+    register each table twice.
+    """
     fs, path = _hadoop_fs(spark, url)
     if not fs.exists(path):
         return []
-    return sorted(s.getPath().getName() for s in fs.listStatus(path) if s.isDirectory())
+    return sorted({s.getPath().getName() for s in fs.listStatus(path) if s.isDirectory()})
 
 
 def is_delta_table(spark: SparkSession, url: str) -> bool:
