@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from contextlib import nullcontext
 from pathlib import Path
 
 from app.platform.config import ENVIRONMENTS
 from app.platform.errors import LakehouseError
 
+LAUNCHED = time.monotonic()  # `stream` reports its start-up from here
 COMMANDS = ("once", "stream", "batch-test", "stream-test", "setup", "cleanup", "produce",
             "status")
 # Commands that run streams hold the environment's lock (app/platform/lock.py).
@@ -137,12 +139,11 @@ def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: 
     import os
     import signal
     import threading
-    import time
 
     from app.pipeline import live, producer, run
 
-    began = time.monotonic()
-    if args.no_live:  # a log file keeps every line even if the process is killed
+    began = LAUNCHED
+    if args.no_live or not sys.stdout.isatty():  # a log keeps every line even if killed
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     stop = threading.Event()
     prod = None
