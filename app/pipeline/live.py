@@ -108,9 +108,12 @@ class TableCounts:
     thread keeps the view ticking while a slow read completes.
     """
 
-    def __init__(self, lh: Lakehouse, every: float = 3.0) -> None:
+    def __init__(self, lh: Lakehouse, every: float = 3.0, lag_every: float = 9.0) -> None:
         self.lh = lh
         self.every = every
+        # Landing listings grow with every set: bronze lag is refreshed less often.
+        self.lag_every = lag_every
+        self._lag_at: float | None = None
         tables = lh.store("tables")
         self.counters = {
             name: DeltaRowCount(tables, lh.table_folder(name), partial(lh.count_at, name))
@@ -130,7 +133,9 @@ class TableCounts:
             n = counter.refresh()
             if n is not None:
                 rows[name] = n
-        self.pending = self.ingestion.pending()
+        now = time.monotonic()
+        if self._lag_at is None or now - self._lag_at >= self.lag_every:
+            self.pending, self._lag_at = self.ingestion.pending(), now
         self.quarantined = rows.pop(settings.QUARANTINE, None)
         self.rows = rows
 

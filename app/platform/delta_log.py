@@ -27,7 +27,7 @@ from app.platform.storage import ObjectStore
 LOG_FOLDER = "_delta_log"
 # Up to this many commits a new counter reads the log from version 0 (small
 # object reads, no Spark job); a longer log starts at its last checkpoint.
-REPLAY_LIMIT = 300
+REPLAY_LIMIT = 100
 
 
 def commit_name(version: int) -> str:
