@@ -12,8 +12,10 @@ a second run is refused with a message naming the holder.
   gone is recognised at once and its lease broken.
 
 The lock lives outside ``checkpoints/`` because ``cleanup`` removes that
-folder. The holder (host, pid, command, schema, start time) is written into
-the lock file itself, so the refusal can say who holds it.
+folder. Once it holds the lock, a run clears the unfinished checkpoint writes
+a killed run left (``app/platform/checkpoints.py``). The holder (host, pid,
+command, schema, start time) is written into the lock file itself, so the
+refusal can say who holds it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
+from app.platform.checkpoints import remove_torn_writes
 from app.platform.errors import PipelineLockedError, translate
 from app.platform.storage import BlobStore, LocalStore
 
@@ -105,6 +108,8 @@ class PipelineLock(ABC):
 
     def __init__(self, holder: Holder) -> None:
         self.holder = holder
+        # Run once the lock is held: the only moment no other process writes.
+        self.on_acquired: list[Callable[[], object]] = []
 
     @abstractmethod
     def acquire(self) -> None:
@@ -125,6 +130,12 @@ class PipelineLock(ABC):
 
     def __enter__(self) -> PipelineLock:
         self.acquire()
+        try:
+            for action in self.on_acquired:
+                action()
+        except BaseException:
+            self.release()
+            raise
         return self
 
     def __exit__(
@@ -337,9 +348,15 @@ def pipeline_lock(
     holder = Holder.me(command, lh.database)
     store = lh.store("checkpoint")
     where = f"{lh.location('checkpoint')}/{LOCK_PATH}"
+    lock: PipelineLock
     if isinstance(store, LocalStore):
-        return FileLock(store.root / LOCK_PATH, holder)
-    if isinstance(store, BlobStore):
+        lock = FileLock(store.root / LOCK_PATH, holder)
+    elif isinstance(store, BlobStore):
         blob = store.container.get_blob_client(LOCK_PATH)
-        return LeaseLock(blob, where, holder, duration, on_lost)
-    raise TypeError(f"no pipeline lock for {type(store).__name__}")
+        lock = LeaseLock(blob, where, holder, duration, on_lost)
+    else:
+        raise TypeError(f"no pipeline lock for {type(store).__name__}")
+    # A run killed mid-write leaves temporary checkpoint files that can stop a
+    # stream for good; the lock's holder is the one process that may clear them.
+    lock.on_acquired.append(lambda: remove_torn_writes(store))
+    return lock
