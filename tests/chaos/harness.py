@@ -76,10 +76,21 @@ class Round:
     died: int | None = None  # exit status when the pipeline stopped by itself
     sets: int = 0  # complete sets landed (manifests) after the round
     mid_set: bool = False  # the producer died in the middle of a set too
+    failed: str | None = None  # a stream that failed while the process ran on
+
+    def check_log(self) -> None:
+        """A stream that stopped with an error is a failure even if the process lived on."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        for line in text.splitlines():
+            if "terminated with exception" in line or "STREAM_FAILED" in line:
+                self.failed = line.strip()[:200]
+                return
 
     def line(self) -> str:
         if self.died is not None:
             outcome = f"DIED BY ITSELF (exit {self.died}), see {self.log}"
+        elif self.failed is not None:
+            outcome = f"A STREAM FAILED, see {self.log}"
         elif self.kill.moment != "startup" and self.reached is None:
             outcome = f"moment not reached, killed at {self.killed:.1f} s"
         else:
@@ -110,7 +121,7 @@ class Report:
     @property
     def passed(self) -> bool:
         return (bool(self.counts) and not self.problems
-                and all(r.died is None for r in self.rounds))
+                and all(r.died is None and r.failed is None for r in self.rounds))
 
 
 @contextmanager
@@ -228,6 +239,7 @@ def run_round(
     # A machine crash: the stream and, on a landing kill, the set being landed.
     result.mid_set = prod.kill() if kill.moment == "landing" else False
     child.kill_group()
+    result.check_log()
     result.sets = producer.landed_sets(lh)
     return result
 
@@ -312,7 +324,7 @@ def _finish(report: Report, out: Callable[[str], None]) -> Report:
             out(f"  {table:<22} {got if got is not None else '-':>10} {want:>13}  {mark}")
     for problem in report.problems:
         out(f"problem: {problem}")
-    survived = sum(1 for r in report.rounds if r.died is None)
+    survived = sum(1 for r in report.rounds if r.died is None and r.failed is None)
     verdict = "PASS" if report.passed else "FAIL"
     compared = (f"records lost {report.lost}, duplicated {report.duplicated}" if report.counts
                 else "tables not compared")
@@ -333,7 +345,7 @@ def _as_json(report: Report) -> dict[str, Any]:
         "options": report.options.__dict__,
         "rounds": [{"round": r.kill.round, "moment": r.kill.moment, "table": r.kill.table,
                     "delay": r.kill.delay, "reached": r.reached, "killed": r.killed,
-                    "died": r.died, "sets": r.sets, "mid_set": r.mid_set}
+                    "died": r.died, "failed": r.failed, "sets": r.sets, "mid_set": r.mid_set}
                    for r in report.rounds],
         "half_landed": report.half_landed,
         "counts": report.counts,
