@@ -8,7 +8,9 @@ translate an Auto Loader read into Spark's built-in streaming file source:
 
 - ``cloudFiles.format`` -> the reader's format (json, csv, text, parquet ...);
 - ``cloudFiles.maxFilesPerTrigger`` / ``cloudFiles.maxBytesPerTrigger`` ->
-  the file source's ``maxFilesPerTrigger`` / ``maxBytesPerTrigger``;
+  the file source's ``maxFilesPerTrigger`` / ``maxBytesPerTrigger`` (Auto
+  Loader's byte strings such as ``10g`` become the integer the file source wants;
+  with both set, only the byte limit, as the file source takes one);
 - ``rescuedDataColumn`` -> ``columnNameOfCorruptRecord`` in PERMISSIVE mode,
   with the column appended to the schema (Auto Loader adds it itself). It then
   holds the raw text of a record that does not fit the schema. Real Auto Loader
@@ -30,6 +32,7 @@ source pays Arrow conversion per record and needs its own listing per storage.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,19 @@ def _state(reader: Any) -> dict[str, Any]:
     return state
 
 
+_BYTE_UNITS = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40}
+
+
+def byte_count(text: str) -> str:
+    """Auto Loader's byte strings (``10g``, ``512m``, ``1048576``) as the file source's integer."""
+    match = re.fullmatch(r"\s*(\d+)\s*([kmgt]?)b?\s*", text.lower())
+    if not match:
+        raise CloudFilesOptionError(
+            f"cloudFiles.maxBytesPerTrigger={text!r} is not a byte size (e.g. 10g, 512m, 1048576)"
+        )
+    return str(int(match[1]) << _BYTE_UNITS[match[2]])
+
+
 def translate_options(options: dict[str, str]) -> tuple[str, dict[str, str]]:
     """Auto Loader options -> (built-in format, built-in file-source options)."""
     fmt = None
@@ -64,6 +80,8 @@ def translate_options(options: dict[str, str]) -> tuple[str, dict[str, str]]:
         low = key.lower()
         if low == "cloudfiles.format":
             fmt = value
+        elif low == "cloudfiles.maxbytespertrigger":
+            out[_TRANSLATED[low]] = byte_count(value)
         elif low in _TRANSLATED:
             out[_TRANSLATED[low]] = value
         elif low.startswith("cloudfiles."):
@@ -77,6 +95,12 @@ def translate_options(options: dict[str, str]) -> tuple[str, dict[str, str]]:
             "a cloudFiles read needs the option cloudFiles.format (json, csv, parquet, text ...), "
             "as Auto Loader requires: add .option('cloudFiles.format', 'json')"
         )
+    if "maxFilesPerTrigger" in out and "maxBytesPerTrigger" in out:
+        # Auto Loader stops a batch at whichever limit comes first; Spark's
+        # file source takes one of them: the byte limit, which bounds a
+        # batch's size whatever the files hold.
+        log.debug("cloudFiles stand-in: maxBytesPerTrigger set, maxFilesPerTrigger ignored")
+        del out["maxFilesPerTrigger"]
     if rescued:
         out["columnNameOfCorruptRecord"] = rescued
         out["mode"] = "PERMISSIVE"

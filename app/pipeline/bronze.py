@@ -2,80 +2,67 @@
 
 The same code runs on Databricks (real Auto Loader) and locally (the
 ``emulators.cloudfiles`` stand-in, installed by the session factory). Every
-record keeps ``load_time`` and ``source_file``; the multiplexed Kafka export
-also gets ``date`` and ``week_part`` from the date lookup, with the record
-timestamp read as milliseconds or seconds, whichever it is. Malformed records
-go to the quarantine table instead of bronze.
+landing folder is read as text, one row per line, and ``landing.check``
+parses and judges each line once (see there why not the JSON or CSV reader).
+Good records go to bronze with ``load_time`` and ``source_file``; the Kafka
+multiplex also gets ``date`` and ``week_part`` from the date lookup, with the
+record timestamp read as milliseconds or seconds, whichever it is. Bad
+records go to quarantine with a reason.
+
+One Spark job per micro-batch in the common case: the bronze append counts
+the bad lines as it goes (``DataFrame.observe``), and the quarantine job (a
+second pass over the batch, for the detailed reasons) runs only when there
+are some.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
-from app.pipeline import quarantine, settings
-from app.pipeline.schemas import LANDING_SCHEMAS, REQUIRED, TABLES, VALUE_REQUIRED, VALUE_SCHEMAS
+from app.pipeline import landing, quarantine, settings
+from app.pipeline.landing import FILE_TIME, OK, Limits
+from app.pipeline.schemas import TABLES
 from app.pipeline.streaming import Trigger, start
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import Column, DataFrame, Observation
     from pyspark.sql.streaming import StreamingQuery
 
     from app.platform.lakehouse import Lakehouse
 
+log = logging.getLogger(__name__)
+
 
 def read_landing(lh: Lakehouse, table: str) -> DataFrame:
-    """The Auto Loader stream of one landing folder, with load_time and source_file."""
+    """The Auto Loader stream of one landing folder as lines, with load_time and source_file."""
     from pyspark.sql import functions as F
 
-    fmt = settings.LANDING_FORMAT[table]
     reader = (
         lh.spark.readStream.format("cloudFiles")
-        .option("cloudFiles.format", fmt)
+        .option("cloudFiles.format", "text")
         .option("cloudFiles.schemaLocation", lh.checkpoint(table))
-        .option("cloudFiles.maxFilesPerTrigger", settings.MAX_FILES_PER_TRIGGER)
-        .option("rescuedDataColumn", settings.RESCUED)
-        .schema(LANDING_SCHEMAS[table])
+        .option("cloudFiles.maxBytesPerTrigger", settings.BRONZE_MAX_BYTES_PER_TRIGGER)
+        .schema("value STRING")
     )
-    if fmt == "csv":
-        reader = reader.option("header", "true")
     return reader.load(lh.path("data_zone", settings.LANDING[table])).select(
-        "*",
+        "value",
         F.col("_metadata.file_path").alias("source_file"),
-        F.current_timestamp().alias("load_time"),
+        F.col("_metadata.file_modification_time").alias(FILE_TIME),
     )
 
 
 def event_time(ts: Column) -> Column:
-    """A Kafka record timestamp as TIMESTAMP, whether it is in milliseconds or seconds."""
+    """A Kafka record timestamp as TIMESTAMP, whether it is in milliseconds or seconds.
+
+    Only for records ``landing`` found inside the plausibility window, so the
+    BIGINT cast cannot overflow.
+    """
     from pyspark.sql import functions as F
 
     return F.when(ts >= settings.MILLIS_THRESHOLD, F.timestamp_millis(ts.cast("bigint"))).otherwise(
         F.timestamp_seconds(ts)
     )
-
-
-def reason(table: str) -> Column:
-    """Why a landed record of ``table`` is malformed; NULL when it is well formed."""
-    from pyspark.sql import functions as F
-
-    ddl, required = LANDING_SCHEMAS[table], REQUIRED[table]
-    if settings.LANDING_FORMAT[table] == "csv":
-        return quarantine.csv_reason(ddl, required)
-    outer = quarantine.json_reason(ddl, required)
-    value = quarantine.value_reason("topic", "value", VALUE_SCHEMAS, VALUE_REQUIRED)
-    return F.coalesce(outer, value)
-
-
-def raw_text(table: str) -> Column:
-    """The record as landed: the reader's raw line, else the parsed fields re-serialised."""
-    from pyspark.sql import functions as F
-
-    cols = [c.split(" ")[0].strip("`") for c in LANDING_SCHEMAS[table].split(", ")]
-    if settings.LANDING_FORMAT[table] == "csv":
-        rebuilt = F.concat_ws(",", *(F.coalesce(F.col(c).cast("string"), F.lit("")) for c in cols))
-    else:
-        rebuilt = F.to_json(F.struct(*cols))
-    return F.coalesce(F.col(settings.RESCUED), rebuilt)
 
 
 def _columns(table: str) -> list[str]:
@@ -102,35 +89,84 @@ def _with_dates(lh: Lakehouse, good: DataFrame) -> DataFrame:
     )
 
 
-def make_batch_writer(lh: Lakehouse, table: str):  # type: ignore[no-untyped-def]
-    """foreachBatch: well-formed rows to bronze, malformed rows to quarantine, idempotently."""
+def observed_bad_lines(seen: Observation) -> int | None:
+    """Bad lines the bronze append counted; None when it did not run.
+
+    Delta skips an append whose ``txnVersion`` it already committed (a batch
+    replayed after a crash): then nothing was counted and the caller must
+    look for bad lines itself. ``Observation.get`` would fail on that empty
+    result, hence the look at the JVM object.
+    """
+    try:
+        jo = seen._jo  # type: ignore[attr-defined]
+        if jo is None or not jo.future().isCompleted():
+            return None
+        row = jo.getRow()
+        return int(row.getLong(0)) if row.length() > 0 else None
+    except AttributeError:  # Spark Connect: no JVM object; the caller looks itself
+        return None
+
+
+def load_time() -> Column:
     from pyspark.sql import functions as F
 
-    why = reason(table)
-    raw = raw_text(table)
+    return F.current_timestamp().alias("load_time")
+
+
+def bad_lines(checked: DataFrame) -> DataFrame:
+    """The lines of a checked batch judged bad, with their load_time.
+
+    The observe() is an optimisation barrier: without it Spark pushes the
+    filter below the projection that computes the verdict and inlines every
+    parse into it (132 from_json calls instead of 4, for every line).
+    """
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    return (
+        checked.observe(Observation(), F.count(F.lit(1)).alias("lines"))
+        .where(~F.col(OK))
+        .withColumn("load_time", F.current_timestamp())
+    )
+
+
+def make_batch_writer(lh: Lakehouse, table: str):  # type: ignore[no-untyped-def]
+    """foreachBatch: good records to bronze, bad lines to quarantine, idempotently."""
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    limits = Limits.from_config(lh.config)
     columns = _columns(table)
 
     def write(batch: DataFrame, batch_id: int) -> None:
-        # Materialise every column first: Spark refuses queries on raw files
-        # that reference only the corrupt-record column.
-        checked = batch.withColumn("reason", why).withColumn("raw", raw).persist()
-        try:
-            good = checked.where(F.col("reason").isNull())
-            if table == "kafka_multiplex_bz":
-                good = _with_dates(lh, good)
-            (
-                good.select(*columns)
-                .write.format("delta")
-                .mode("append")
-                .option("txnAppId", lh.table(table))
-                .option("txnVersion", batch_id)
-                .saveAsTable(lh.table(table))
-            )
-            bad = checked.where(F.col("reason").isNotNull())
-            if not bad.isEmpty():
-                quarantine.append(lh, bad, batch_id, table)
-        finally:
-            checked.unpersist()
+        checked = landing.check(table, batch, limits)
+        seen = Observation()
+        # observe() counts the bad lines in the same pass, and is a barrier:
+        # the filter stays above the projection that computes the verdict
+        # (else Spark inlines every parse into the filter, see bad_lines),
+        # and the generated code of the parsing stage ends there. load_time
+        # comes after it: Spark folds current_timestamp() into a literal that
+        # differs per batch, which inlined in that stage would make every
+        # micro-batch compile (and JIT) the whole parser again.
+        good = (
+            checked.observe(seen, F.count_if(~F.col(OK)).alias("bad"))
+            .where(F.col(OK))
+            .select(*landing.record_columns(table), "source_file", load_time())
+        )
+        if table == "kafka_multiplex_bz":
+            good = _with_dates(lh, good)
+        (
+            good.select(*columns)
+            .write.format("delta")
+            .mode("append")
+            .option("txnAppId", lh.table(table))
+            .option("txnVersion", batch_id)
+            .saveAsTable(lh.table(table))
+        )
+        bad = observed_bad_lines(seen)
+        if bad is None or bad > 0:
+            # Also when unknown (a replay): the quarantine append is idempotent too.
+            quarantine.append(lh, bad_lines(checked), batch_id, table, limits)
 
     return write
 

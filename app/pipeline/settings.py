@@ -100,3 +100,21 @@ class RunParameters:
             )
         if self.run_type not in RUN_TYPES:
             raise ValueError(f"run type {self.run_type!r} is not one of {', '.join(RUN_TYPES)}")
+
+
+# --- plausibility and limits (bronze) ---
+# The window itself and the size limit are environment settings of
+# LakehouseConfig (LAKEHOUSE_EVENT_TIME_MIN, LAKEHOUSE_EVENT_TIME_MAX_AHEAD_SECONDS,
+# LAKEHOUSE_MAX_RECORD_BYTES); app/pipeline/landing.py applies them.
+# An oversize record's raw text in quarantine is cut to this many characters.
+QUARANTINE_RAW_CHARS = 65_536
+# Longest field value quoted in a quarantine reason (the raw column has it all).
+REASON_VALUE_CHARS = 120
+WORKOUT_ACTIONS = ("start", "stop")
+UPDATE_TYPES = ("new", "update", "delete")
+DOB_FORMAT = "MM/dd/yyyy"
+# Files and bytes per bronze micro-batch. A batch costs a fixed ~1 s (listing,
+# planning, Delta commit) plus its records, so bigger batches sustain more
+# records/s; these bound one batch's memory and latency instead.
+BRONZE_MAX_FILES_PER_TRIGGER = 1000
+BRONZE_MAX_BYTES_PER_TRIGGER = "512m"
