@@ -167,8 +167,9 @@ def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: 
         queries = run.start_all(lh, processing_time, cancel=stop)
         print(f"{len(queries)} streams started {time.monotonic() - began:.1f}s after launch")
         try:
-            live.show(lh, run.active_queries(lh), prod, args.duration, stop=stop,
-                      interactive=not args.no_live)
+            if not stop.is_set():  # Ctrl-C while starting: straight to the stop
+                live.show(lh, run.active_queries(lh), prod, args.duration, stop=stop,
+                          interactive=not args.no_live)
         finally:
             stopping = time.monotonic()
             print(f"\nstopping: the producer, then the streams (batches in flight get "
@@ -177,6 +178,7 @@ def stream(args: argparse.Namespace, lh, processing_time: str) -> int:  # type: 
                 prod.stop()
                 prod.join(timeout=run.GRACE_SECONDS)
             run.stop_gracefully(queries)
+            run.stop_gracefully(list(run.active_queries(lh).values()))  # any started late
             print(f"streams stopped in {time.monotonic() - stopping:.1f}s")
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.pipeline import bronze, ddl, gold, history, settings, silver
 from app.pipeline.schemas import TABLES
@@ -118,44 +118,61 @@ def start_all(
     ``NEEDS_HISTORY`` start once it is done). On a fresh schema the bronze
     streams are running before the silver tables exist. If a start fails, the
     queries already started are stopped. Once ``cancel`` is set (Ctrl-C while
-    starting), no further stream starts: the queries started so far are returned.
+    starting) nothing more starts, the history load is cancelled, and the
+    queries started so far are returned without waiting for the rest.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 
     trigger = Trigger(processing_time)
     tables = [t for _, stage in STAGES for t in stage]
     started: dict[str, StreamingQuery] = {}
+    history_group = f"history-{lh.database}"
+    creating = ThreadPoolExecutor(ddl.CREATE_WORKERS, thread_name_prefix="ddl")
+    loading = ThreadPoolExecutor(1, thread_name_prefix="history")
+    starting = ThreadPoolExecutor(START_WORKERS, thread_name_prefix="start")
+
+    def cancelled() -> bool:
+        return cancel is not None and cancel.is_set()
+
     try:
-        with ThreadPoolExecutor(ddl.CREATE_WORKERS, thread_name_prefix="ddl") as creating, \
-                ThreadPoolExecutor(1, thread_name_prefix="history") as loading, \
-                ThreadPoolExecutor(START_WORKERS, thread_name_prefix="start") as starting:
-            created = ddl.create_tables(lh, creating)
+        created = ddl.create_tables(lh, creating)
 
-            def load() -> int:
-                for name in settings.HISTORY:
-                    created[name].result()
-                return _load_history(lh)
+        def load() -> int:
+            for name in settings.HISTORY:
+                created[name].result()
+            lh.spark.sparkContext.setJobGroup(history_group, "history loader", True)
+            return _load_history(lh)
 
-            history_loaded = loading.submit(load)
-
-            def start_one(table: str) -> None:
-                for name in _needs(table):
-                    created[name].result()
-                if table in NEEDS_HISTORY:
-                    history_loaded.result()
-                if cancel is None or not cancel.is_set():
-                    started[table] = STARTERS[table](lh, table, trigger)
-
-            starts = [starting.submit(start_one, t) for t in tables]
+        def views() -> None:
             for future in created.values():
                 future.result()
             ddl.create_views(lh)
-            history_loaded.result()
-            for future in starts:
+
+        def start_one(table: str) -> None:
+            for name in _needs(table):
+                created[name].result()
+            if table in NEEDS_HISTORY:
+                history_loaded.result()
+            if not cancelled():
+                started[table] = STARTERS[table](lh, table, trigger)
+
+        history_loaded = loading.submit(load)
+        pending: set[Future[Any]] = {
+            *created.values(), history_loaded, loading.submit(views),
+            *(starting.submit(start_one, t) for t in tables),
+        }
+        while pending and not cancelled():
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+            for future in done:
                 future.result()
+        if pending:  # cancelled: stop the history load's jobs, start nothing more
+            lh.spark.sparkContext.cancelJobGroup(history_group)
     except BaseException:
         stop_gracefully(list(started.values()), timeout=0.0)
         raise
+    finally:
+        for pool in (creating, loading, starting):
+            pool.shutdown(wait=False, cancel_futures=True)
     return [started[t] for t in tables if t in started]
 
 
