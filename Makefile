@@ -17,12 +17,16 @@ SETS ?= 2
 SEED ?= 42
 SCALE ?= 1
 PYTEST_ARGS ?=
+FUZZ_SEED ?= 42
+FUZZ_CASES ?= 1000
+FUZZ_ROUNDS ?= 4
+FUZZ_TARGET ?= local
 # Extra flags of `make stream`, e.g. STREAM_ARGS="--rate 12000" (see python -m app.pipeline -h).
 STREAM_ARGS ?=
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down status stream test test-fast generate lint bench bench-quick compose-check clean
+.PHONY: help setup up down status stream test test-fast fuzz generate lint bench bench-quick compose-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -64,6 +68,9 @@ chaos: setup ## Kill -9 the stream at seeded moments, restart, drain, compare wi
 
 generate: up ## Land synthetic data sets (SETS, SEED, SCALE) in the data zone (emulators up first)
 	$(PY) -m data_generators --sets $(SETS) --seed $(SEED) --scale $(SCALE) --target $(LAKEHOUSE_STORAGE)
+
+fuzz: setup ## Hostile-input fuzz suite: FUZZ_CASES (1000) cases in FUZZ_ROUNDS rounds, seed FUZZ_SEED (replays)
+	$(PY) -m tests.fuzz --cases $(FUZZ_CASES) --rounds $(FUZZ_ROUNDS) --seed $(FUZZ_SEED) --target $(FUZZ_TARGET)
 
 lint: setup ## ruff and mypy
 	$(VENV)/bin/ruff check app emulators data_generators tests bench
