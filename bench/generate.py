@@ -3,7 +3,7 @@
     .venv/bin/python bench/generate.py [--scales 1 20] [--spark]
 
 ``--spark`` also times a plain Spark read of the reference set's landed files
-(the DOMAIN.md schemas, a count): the floor under what bronze ingestion costs.
+(the docs/domain.md schemas, a count): the floor under what bronze ingestion costs.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ No streams, no checkpoints, no MERGE, no validation: read the landing zone
 (the Kafka JSON lines, the two CSVs and the date lookup), compute
 the heavy tables the way a data engineer would in one batch notebook, write
 each as a Delta table (under ``<tables>/plain/``), and read the next one from
-it. Written from DOMAIN.md alone, on purpose: it shares no code with
+it. Written from docs/domain.md alone, on purpose: it shares no code with
 ``app/pipeline``, so it measures what the work costs, not how the pipeline
 happens to do it.
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from app.platform.lakehouse import Lakehouse
 
-# The landing formats of DOMAIN.md, as a reader sees them (epoch seconds as DOUBLE).
+# The landing formats of docs/domain.md, as a reader sees them (epoch seconds as DOUBLE).
 KAFKA_RECORD = (
     "key STRING, value STRING, topic STRING, `partition` BIGINT, `offset` BIGINT, "
     "`timestamp` DOUBLE"
@@ -70,7 +70,7 @@ def _event_time(ts: Column) -> Column:
 
 
 def _age_bin(dob: Column, at: Column) -> Column:
-    """DOMAIN.md's bins (under 18, 18-25, 25-35, ... 85-95, 95+) of the age on ``at``'s date."""
+    """The bins of docs/domain.md (under 18, 18-25, 25-35, ... 95+) of the age on ``at``'s date."""
     from pyspark.sql import functions as F
 
     day = F.to_date(at)

@@ -9,7 +9,7 @@ Python API (stable; used by the pipeline tests)::
     results[-1].manifest["counts"]["heart_rate"]
     generate_set(spec, 2, store)                           # one set at a time
 
-Landing layout (relative to the data zone, DOMAIN.md formats):
+Landing layout (relative to the data zone, docs/domain.md formats):
 ``raw/registered_users_bz/set-NNNN-part-0001.csv``, ``raw/gym_logins_bz/set-NNNN-part-PPPP.csv``,
 ``raw/kafka_multiplex_bz/set-NNNN-part-PPPP.json`` (duplicated files: ``...-dup.json``),
 ``test_data/date_lookup.json`` and the ground truth ``ground_truth/set-NNNN.json``.

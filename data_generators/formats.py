@@ -1,4 +1,4 @@
-"""Text formats of DOMAIN.md's landing zone: CSV with header and Kafka-style JSON lines.
+"""Text formats of docs/domain.md's landing zone: CSV with header and Kafka-style JSON lines.
 
 Numbers are written the way real exports write them: an integral epoch
 second is sometimes ``1678451168`` and sometimes ``1678451168.0``.

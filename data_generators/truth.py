@@ -1,6 +1,6 @@
 """Ground truth: what a correct pipeline holds after sets 1..N, from the generator's own knowledge.
 
-Nothing here runs Spark. Silver and gold follow DOMAIN.md's rules, computed
+Nothing here runs Spark. Silver and gold follow docs/domain.md's rules, computed
 from the timeline (which events landed by the end of set N) and the BPM
 signal (which readings fall inside which session). Bronze counts and the
 malformed lines come from the file writers (``Tallies``).

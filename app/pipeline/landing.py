@@ -270,7 +270,7 @@ def csv_header(table: str) -> str:
 
 
 def field_count(line: Column) -> Column:
-    """Fields of a CSV line, counted by its commas (DOMAIN's CSVs quote no commas)."""
+    """Fields of a CSV line, counted by its commas (docs/domain.md: CSV values hold no commas)."""
     from pyspark.sql import functions as F
 
     return F.length(line) - F.length(F.replace(line, F.lit(","), F.lit(""))) + 1

@@ -1,7 +1,7 @@
 """The producer: lands data sets in the landing zone.
 
 Either generated sets (``data_generators``, with their ground truth) or the
-files of a folder laid out in DOMAIN.md's formats (``raw/<source>/...`` and
+files of a folder laid out in docs/domain.md's formats (``raw/<source>/...`` and
 ``test_data/...``), copied as they are so that a real exporter's files flow
 through unchanged.
 """
@@ -67,7 +67,7 @@ def latest_manifest(lh: Lakehouse) -> dict[str, Any] | None:
 
 
 def land_folder(lh: Lakehouse, folder: Path, tag: str = "") -> list[str]:
-    """Copy a folder in DOMAIN.md's layout into the landing zone; returns the paths landed.
+    """Copy a folder in docs/domain.md's layout into the landing zone; returns the paths landed.
 
     ``tag`` is added to every file name (``a.csv`` -> ``a-<tag>.csv``) so the
     same folder can be landed again as new files.

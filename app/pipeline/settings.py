@@ -51,7 +51,7 @@ MILLIS_THRESHOLD = 100_000_000_000
 
 # --- streaming ---------------------------------------------------------------
 MAX_FILES_PER_TRIGGER = 1000
-# A workout stop must come within this long of its start (DOMAIN.md).
+# A workout stop must come within this long of its start (docs/domain.md#workout-sessions).
 SESSION_MAX = "3 hours"
 DEFAULT_PROCESSING_TIME = "5 seconds"
 RUN_TYPES = ("once", "stream")

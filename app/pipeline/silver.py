@@ -1,4 +1,4 @@
-"""Silver: every table of DOMAIN.md, each an idempotent upsert in foreachBatch.
+"""Silver: every silver table of docs/domain.md, each an idempotent upsert in foreachBatch.
 
 - users, gym_logs, user_profile: sparse dimension streams, deduplicated within
   the micro-batch and MERGEd (insert-if-new, logout-only-if-later, newest-wins

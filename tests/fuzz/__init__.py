@@ -15,16 +15,16 @@ what phase a ingested) and runs it again. After each run:
 - no stream stopped.
 
 Expected outcomes are fixed by how each case is built (``cases.py``), from
-DOMAIN.md's rules and bronze's door (``app/pipeline/landing.py``); the
+docs/domain.md's rules and bronze's door (``app/pipeline/landing.py``); the
 pipeline's output is never the oracle. Conflicting duplicates (a record whose
-table key exists with other values) follow DOMAIN.md: ``users`` keeps the
+table key exists with other values) follow docs/domain.md: ``users`` keeps the
 first registration of a user; ``heart_rate`` and ``workouts`` keep the reading
 or event stored first for (device_id, time) / (user_id, time);
 ``user_profile`` changes only for a strictly newer event; ``gym_logs`` takes a
 logout only when it is after the login and after the stored logout. They land
 after the originals were ingested (phase b), so silver must not change. Two
 conflicting records landed in the same micro-batch are not fixed by
-DOMAIN.md (one of them wins) and are not generated. A JSON object naming a
+docs/domain.md (one of them wins) and are not generated. A JSON object naming a
 field twice keeps the last value (as Spark and Python read it).
 
 ``make fuzz`` runs ``python -m tests.fuzz`` (1,000 cases by default, a seed to

@@ -451,7 +451,7 @@ def rewritten(b: Builder) -> list[Landed]:
 
 def conflicting_duplicates(b: Builder) -> list[Landed]:
     """A record whose table key is stored with other values, landed after it: silver keeps
-    what it has (DOMAIN.md: first registration, first reading or event for a key, a
+    what it has (docs/domain.md: first registration, first reading or event for a key, a
     profile change only when newer, a logout only when later)."""
     choice = b.rng.randrange(5)
     if choice == 0:

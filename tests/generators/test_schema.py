@@ -1,7 +1,7 @@
-"""Every landed file reads back with Spark using DOMAIN.md's schemas.
+"""Every landed file reads back with Spark using docs/domain.md's schemas.
 
-The schema strings are copied from DOMAIN.md (not from the generator); epoch
-seconds are read as double, as DOMAIN.md requires of the pipeline.
+The schema strings are copied from docs/domain.md (not from the generator); epoch
+seconds are read as double, as docs/domain.md requires of the pipeline.
 """
 
 from __future__ import annotations

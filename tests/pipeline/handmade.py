@@ -1,4 +1,4 @@
-"""A hand-worked landing set in DOMAIN.md's formats, with the values worked out by hand.
+"""A hand-worked landing set in docs/domain.md's formats, with the values worked out by hand.
 
 User 1 (device 11, MAC aa:01, born 1990-01-15) visits gym 7 on 2023-03-10 from
 08:00:00 to 09:30:00 (90.0 minutes) and works out from 08:05:00 to 09:10:00

@@ -1,6 +1,6 @@
 """Bronze's door, line by line: hand-made hostile lines with the verdict each must get.
 
-Every expectation comes from the rules (DOMAIN.md's formats, the plausibility
+Every expectation comes from the rules (docs/domain.md's formats, the plausibility
 window 2000-01-01 .. file landed + 1 day, the 1 MiB record limit), worked out
 by hand per line, never from the pipeline's output. The two silent losses of
 issue 8 are here as described there: a workout whose timestamp lies absurdly
@@ -36,7 +36,7 @@ def bpm(hms: str = "08:20:00", hr: float = 110.0, **fields: object) -> dict:
 
 
 def utc_text(epoch: int) -> str:
-    """A BPM time as DOMAIN writes it: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
+    """A BPM time as docs/domain.md writes it: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
