@@ -75,6 +75,16 @@ CHANGE_FEED = ("user_profile", "user_bins")
 # Delta streaming sources and change feeds skip.
 AUTO_COMPACT = {"delta.autoOptimize.autoCompact": "true"}
 TABLE_PROPERTIES: dict[str, dict[str, str]] = {t: dict(AUTO_COMPACT) for t in TABLES}
+# File statistics only where something reads by them. By default Delta keeps
+# min/max of the first 32 columns, the raw JSON `value` and quarantine's `raw`
+# included: computing those for long strings was about a third of a bronze
+# write, and nothing prunes on them (silver reads bronze as a stream).
+STATS_COLUMNS = {
+    "kafka_multiplex_bz": "`partition`,`offset`,`timestamp`,date,load_time",
+    QUARANTINE: "load_time",
+}
+for _table, _columns in STATS_COLUMNS.items():
+    TABLE_PROPERTIES[_table]["delta.dataSkippingStatsColumns"] = _columns
 
 
 def table_properties(name: str) -> dict[str, str] | None:
