@@ -30,15 +30,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.platform.session import build_session
     from data_generators import Faults, GeneratorSpec
-    from tests.fuzz.runner import FuzzRun
+    from tests.fuzz.runner import FuzzRun, storage_names
 
     tag = uuid.uuid4().hex[:8]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE_")}
-    config = load_config(
-        env=env, dotenv=Path("/nonexistent"), storage=args.target, schema=f"fuzz_{tag}",
-        data_zone_container=f"fuzz-landing-{tag}", checkpoint_container=f"fuzz-cp-{tag}",
-        tables_container=f"fuzz-tables-{tag}",
-    )
+    config = load_config(env=env, dotenv=Path("/nonexistent"), storage=args.target,
+                         **storage_names(tag))
     lh = Lakehouse(config, build_session(config, app_name="lakehouse-fuzz"))
     lh.target.provision()
     spec = GeneratorSpec(seed=args.seed, sets=args.rounds, scale=args.scale, visits_per_user=3,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fuzz.material import GYM_DIR, HEADERS, KAFKA_DIR, USERS_DIR, Material
+from tests.fuzz.material import GYM_DIR, HEADERS, KAFKA_DIR, USERS_DIR, Material, case_file
 
 MIB = 1 << 20
 LIMIT = MIB  # LAKEHOUSE_MAX_RECORD_BYTES's default
@@ -106,7 +106,7 @@ class Builder:
 
     def path(self, folder: str, ext: str) -> str:
         self.n += 1
-        return f"{folder}/fuzz-{self.case_id}-{self.n}.{ext}"
+        return case_file(folder, f"{self.case_id}-{self.n}", ext)
 
     def kafka(self, k: int = 1, topic: str | None = None) -> list[dict[str, Any]]:
         pool = self.m.by_topic(topic) if topic else self.m.kafka
@@ -261,6 +261,7 @@ def wrong_types(b: Builder) -> list[Landed]:
     """A field of another type than the schema's is bad, outside or inside the value."""
     record = b.kafka(1)[0]
     choice = b.rng.randrange(3)
+    value: Any
     if choice == 0:
         name, value = b.rng.choice((
             ("partition", "x1"), ("partition", 1.5), ("offset", True), ("offset", "7"),
@@ -436,7 +437,7 @@ def renamed(b: Builder) -> list[Landed]:
     folder, name = source.path.rsplit("/", 1)
     stem, _, ext = name.rpartition(".")
     bad = [Bad("") for _ in range(source.bad)]
-    return [Landed(f"{folder}/fuzz-{b.case_id}-renamed-{stem}.{ext}", source.data, source.good,
+    return [Landed(case_file(folder, f"{b.case_id}-renamed-{stem}", ext), source.data, source.good,
                    bad, phase="b")]
 
 

@@ -20,10 +20,26 @@ HEADERS = {
     USERS_DIR: "user_id,device_id,mac_address,registration_timestamp",
     GYM_DIR: "mac_address,gym,login,logout",
 }
+CASE_PREFIX = "fuzz-"  # the file name of every file a case lands starts with it
 
 
 def table_of(path: str) -> str:
     return TABLE_OF_DIR[path.rsplit("/", 1)[0]]
+
+
+def case_file(folder: str, stem: str, ext: str) -> str:
+    """The landing path of a file a case lands (``is_case_path`` knows it)."""
+    return f"{folder}/{CASE_PREFIX}{stem}.{ext}"
+
+
+def is_case_path(path: str) -> bool:
+    """True for a file a case landed, False for a file of the normal sets.
+
+    ``path`` is relative to the data zone (``raw/<table>/<name>``): only the file
+    name tells, never the URL around it, whose container or folder names are the
+    run's own (``make fuzz`` names its containers ``fuzz-...``).
+    """
+    return path.rsplit("/", 1)[-1].startswith(CASE_PREFIX)
 
 
 @dataclass

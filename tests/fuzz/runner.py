@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.pipeline import producer, run, settings, validate
 from tests.fuzz.cases import Bad, Case, Landed, make_cases
-from tests.fuzz.material import read_set, table_of
+from tests.fuzz.material import is_case_path, read_set, table_of
 
 if TYPE_CHECKING:
     from app.platform.lakehouse import Lakehouse
@@ -27,7 +27,27 @@ ROW_KEYS = {
     "workout_bpm_summary": validate.SUMMARY,
     "gym_summary": validate.GYM,
 }
-FUZZ_MARK = "/fuzz-"
+
+
+def storage_names(tag: str) -> dict[str, str]:
+    """Schema and container names of a fuzz lakehouse (``make fuzz`` and the sample use them).
+
+    They start with ``fuzz``, so a landed file's URL holds ``/fuzz-`` on every
+    target (``file:/.../fuzz-landing-<tag>/raw/...``,
+    ``abfs://fuzz-landing-<tag>@...``): files are told apart by ``case_path``.
+    """
+    return {
+        "schema": f"fuzz_{tag}",
+        "data_zone_container": f"fuzz-landing-{tag}",
+        "checkpoint_container": f"fuzz-cp-{tag}",
+        "tables_container": f"fuzz-tables-{tag}",
+    }
+
+
+def case_path(source_file: str) -> str | None:
+    """The landing path of a file a case landed, None for a file of the normal sets."""
+    path = validate.relative_source(source_file)
+    return path if is_case_path(path) else None
 
 
 @dataclass
@@ -155,8 +175,8 @@ class FuzzRun:
         for table in settings.BRONZE:
             normal = 0
             for row in spark.table(self.lh.table(table)).groupBy("source_file").count().collect():
-                path = validate.relative_source(row.source_file)
-                if FUZZ_MARK in row.source_file:
+                path = case_path(row.source_file)
+                if path is not None:
                     fuzz_got[path] += row["count"]
                 else:
                     normal += row["count"]
@@ -170,7 +190,7 @@ class FuzzRun:
         rows = self.lh.spark.table(self.lh.table(settings.QUARANTINE)).collect()
         normal = Counter(
             (validate.relative_source(r.source_file), validate.normalize_raw(r.raw))
-            for r in rows if FUZZ_MARK not in r.source_file
+            for r in rows if case_path(r.source_file) is None
         )
         want = Counter((m["source_file"], validate.normalize_raw(m["raw"]))
                        for m in manifest["malformed"])
@@ -184,8 +204,9 @@ class FuzzRun:
                 f"(e.g. {list(extra)[:2]})")
         by_path: dict[str, list[Any]] = {}
         for r in rows:
-            if FUZZ_MARK in r.source_file:
-                by_path.setdefault(validate.relative_source(r.source_file), []).append(r)
+            path = case_path(r.source_file)
+            if path is not None:
+                by_path.setdefault(path, []).append(r)
         for path in sorted(set(self.expected.bad) | set(by_path)):
             self._match_bad(where, path, self.expected.bad.get(path, []), by_path.get(path, []))
 

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
+
+from app.platform.config import load_config
+from app.platform.storage import storage_target
 from tests.fuzz.cases import KINDS, Bad, judge_garbage, make_cases
-from tests.fuzz.material import GYM_DIR, KAFKA_DIR, USERS_DIR, LandedFile, Material
+from tests.fuzz.material import (
+    GYM_DIR,
+    KAFKA_DIR,
+    USERS_DIR,
+    LandedFile,
+    Material,
+    case_file,
+    is_case_path,
+)
+from tests.fuzz.runner import case_path, storage_names
 
 
 def material() -> Material:
@@ -39,7 +53,7 @@ def test_every_case_lands_in_a_landing_folder_with_unique_names():
     cases = make_cases(3, 2, 5 * len(KINDS), material())
     paths = [f.path for c in cases for f in c.files if f.rewrite_of is None]
     assert len(paths) == len(set(paths))
-    assert all(p.startswith((KAFKA_DIR, USERS_DIR, GYM_DIR)) and "/fuzz-" in p for p in paths)
+    assert all(p.startswith((KAFKA_DIR, USERS_DIR, GYM_DIR)) and is_case_path(p) for p in paths)
     for case in cases:
         for f in case.files:
             lines = [x for x in f.data.splitlines() if x.strip()]
@@ -49,3 +63,23 @@ def test_every_case_lands_in_a_landing_folder_with_unique_names():
 def test_garbage_is_judged_line_by_line():
     data = b"abc\n\n \t\n\xef\xbb\xbf\r\n\xff\xfe{\r" + b" " * 70 + b"\n"
     assert judge_garbage(data) == [Bad("", "abc"), Bad("", None), Bad("", " " * 70)]
+
+
+@pytest.mark.parametrize("target", ["local", "azurite"])
+def test_landed_files_are_told_apart_by_their_name_not_by_the_url_around_them(target, tmp_path):
+    # make fuzz names its containers fuzz-...: every source_file URL holds "/fuzz-",
+    # the normal set's files too. Only the path inside the data zone tells them apart.
+    config = load_config(env={}, dotenv=Path("/nonexistent"), storage=target,
+                         home=str(tmp_path), **storage_names("0123abcd"))
+    zone = storage_target(config).url("data_zone")
+    assert "/fuzz-" in zone + "/"
+    normals = (f"{KAFKA_DIR}/set-0001-part-0002.json", f"{KAFKA_DIR}/set-0001-part-0002-dup.json",
+               f"{USERS_DIR}/set-0003-part-0001.csv", f"{GYM_DIR}/set-0002-part-0001.csv")
+    for normal in normals:
+        assert case_path(f"{zone}/{normal}") is None, normal
+    cases = make_cases(5, 1, 2 * len(KINDS), material())
+    for path in {f.path for c in cases for f in c.files}:
+        assert case_path(f"{zone}/{path}") == path
+    hostile = case_file(GYM_DIR, "r1-c1-1", "csv")
+    assert hostile == f"{GYM_DIR}/fuzz-r1-c1-1.csv"
+    assert case_path(f"{zone}/{hostile}") == hostile

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from data_generators import Faults, GeneratorSpec
 from tests.fuzz.cases import KINDS
-from tests.fuzz.runner import FuzzRun
+from tests.fuzz.runner import FuzzRun, storage_names
 
 SEED = 20261124
 
 
 @pytest.mark.slow
-def test_hostile_cases_beside_a_set_lose_and_duplicate_nothing(local_lakehouse):
+def test_hostile_cases_beside_a_set_lose_and_duplicate_nothing(lakehouse_factory):
+    # Storage named as make fuzz names it (fuzz-... containers), so the sample meets
+    # the URLs the full run meets.
+    local_lakehouse = lakehouse_factory("local", **storage_names(uuid.uuid4().hex[:8]))
     spec = GeneratorSpec(seed=SEED, sets=1, scale=0.05, visits_per_user=3,
                          faults=Faults.all_on())
     summary = FuzzRun(local_lakehouse, spec, SEED, cases_per_round=2 * len(KINDS),
