@@ -33,7 +33,7 @@ FAULT_FLAGS = {
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m data_generators",
-        description="Land synthetic fitness-tracker sets (DOMAIN.md formats) and their ground "
+        description="Land synthetic fitness-tracker sets (docs/domain.md formats) and their ground "
         "truth in the data zone.",
     )
     p.add_argument("--sets", type=int, default=None, help="number of sets (default 2; "
