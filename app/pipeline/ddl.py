@@ -114,7 +114,7 @@ def validate(lh: Lakehouse) -> None:
     if missing:
         raise TableNotFoundError(
             f"setup incomplete in {lh.database}: missing {', '.join(missing)}. "
-            "Run `python -m app.pipeline setup`."
+            "Run the DDL setup (`lakehouse setup` locally)."
         )
 
 

@@ -12,8 +12,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import ddl, history, producer, run, validate
+from app.pipeline import ddl, history, run
 from app.platform.errors import LakehouseError
+from lakehouse_local import producer, validate
 
 if TYPE_CHECKING:
     from app.platform.lakehouse import Lakehouse
