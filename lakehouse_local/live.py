@@ -19,6 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from app.pipeline import settings
+from app.platform import scheduling
 from app.platform.delta_log import DeltaRowCount
 from lakehouse_local import progress
 
@@ -142,7 +143,7 @@ class TableCounts:
 
     def _run(self) -> None:
         # A Delta count at a checkpoint version is the one Spark job this may run.
-        self.lh.spark.sparkContext.setLocalProperty("spark.scheduler.pool", "default")
+        scheduling.use_pool(self.lh.spark, "default")
         while not self._stop.is_set():
             try:
                 self.refresh()
