@@ -34,12 +34,6 @@ class BatchTestReport:
     sets: list[dict[str, Any]] = field(default_factory=list)
 
 
-def default_spec(sets: int = 2, scale: float = 1.0, seed: int = 42, faults: Any = None) -> Any:
-    from data_generators import Faults, GeneratorSpec
-
-    return GeneratorSpec(seed=seed, sets=sets, scale=scale, faults=faults or Faults())
-
-
 def validate_set(lh: Lakehouse, manifest: dict[str, Any]) -> None:
     """Raises PipelineCheckFailed listing every table that differs from ``manifest``."""
     problems = validate.check(lh, manifest)

@@ -243,15 +243,3 @@ def _stop(query: StreamingQuery) -> None:
         query.stop()
     except Exception as exc:  # stopping is best effort: the checkpoint replays the batch
         log.debug("stopping %s: %s", query.name, exc)
-
-
-def stop_all(lh: Lakehouse) -> None:
-    stop_gracefully(list(active_queries(lh).values()))
-
-
-def run(lh: Lakehouse, params: settings.RunParameters) -> list[StreamingQuery]:
-    """Run the pipeline as the job does: once (returns []) or stream (returns the queries)."""
-    if params.run_type == "once":
-        run_once(lh)
-        return []
-    return start_all(lh, params.processing_time)

@@ -53,24 +53,6 @@ class PipelineLockedError(LakehouseError):
     """Another pipeline holds the lock on this environment's checkpoints (names the holder)."""
 
 
-class MalformedRecordError(LakehouseError):
-    """A landed record cannot be parsed; names the file, record and field."""
-
-    def __init__(
-        self, source_file: str, record: int | None, field: str | None, reason: str
-    ) -> None:
-        self.source_file = source_file
-        self.record = record
-        self.field = field
-        self.reason = reason
-        where = source_file
-        if record is not None:
-            where += f", record {record}"
-        if field:
-            where += f", field {field!r}"
-        super().__init__(f"malformed record in {where}: {reason}")
-
-
 def translate(exc: BaseException, *, where: str = "") -> LakehouseError | BaseException:
     """Map an Azure SDK, Py4J or Spark exception onto this hierarchy.
 
