@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 JARS := jars/MANIFEST.txt
 AZURITE := emulators/azurite_npm/node_modules/.bin/azurite-blob
+# The one CLI (lakehouse_local/cli.py). `make setup` installs it as the `lakehouse` console
+# script; the `python -m` form needs no reinstall, so the targets use it.
+CLI := $(PY) -m lakehouse_local
 # Python workers must use the virtualenv's interpreter ("Python worker failed to connect back").
 export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
@@ -21,7 +24,7 @@ FUZZ_SEED ?= 42
 FUZZ_CASES ?= 1000
 FUZZ_ROUNDS ?= 4
 FUZZ_TARGET ?= local
-# Extra flags of `make stream`, e.g. STREAM_ARGS="--rate 12000" (see python -m app.pipeline -h).
+# Extra flags of `make stream`, e.g. STREAM_ARGS="--rate 12000" (see lakehouse run stream -h).
 STREAM_ARGS ?=
 BENCH_ARGS ?=
 
@@ -47,18 +50,18 @@ $(AZURITE): emulators/azurite_npm/package.json emulators/azurite_npm/package-loc
 setup: $(STAMP) $(JARS) $(AZURITE) ## Create the virtualenv, resolve Spark's jars, install Azurite (idempotent)
 
 up: setup ## Start the emulators (Docker if reachable, else local Azurite), provision storage, build Spark's class archive
-	$(PY) -m emulators up
+	$(CLI) up
 
 down: ## Stop what `make up` started
-	@if [ -x $(PY) ]; then $(PY) -m emulators down; else echo "nothing to stop"; fi
+	@if [ -x $(PY) ]; then $(CLI) down; else echo "nothing to stop"; fi
 
 status: setup ## What runs where; every table's rows and each stream's checkpoint
-	$(PY) -m emulators status
+	$(CLI) status
 
 # `up --quick` returns at once when Azurite answers and the class archive exists.
 stream: setup ## Run every stream continuously with a live view, while a producer lands data (Ctrl-C stops)
-	@$(PY) -m emulators up --quick
-	$(PY) -m app.pipeline stream $(STREAM_ARGS)
+	@$(CLI) up --quick
+	$(CLI) run stream $(STREAM_ARGS)
 
 test: setup ## Run the offline test suite (starts and stops Azurite itself)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -67,14 +70,15 @@ chaos: setup ## Kill -9 the stream at seeded moments, restart, drain, compare wi
 	$(PY) -m tests.chaos --storage $(or $(STORAGE),local) --seed $(SEED) $(if $(ROUNDS),--rounds $(ROUNDS))
 
 generate: up ## Land synthetic data sets (SETS, SEED, SCALE) in the data zone (emulators up first)
-	$(PY) -m data_generators --sets $(SETS) --seed $(SEED) --scale $(SCALE) --target $(LAKEHOUSE_STORAGE)
+	$(CLI) generate --sets $(SETS) --seed $(SEED) --scale $(SCALE) --target $(LAKEHOUSE_STORAGE)
 
 fuzz: setup ## Hostile-input fuzz suite: FUZZ_CASES (1000) cases in FUZZ_ROUNDS rounds, seed FUZZ_SEED (replays)
 	$(PY) -m tests.fuzz --cases $(FUZZ_CASES) --rounds $(FUZZ_ROUNDS) --seed $(FUZZ_SEED) --target $(FUZZ_TARGET)
 
-lint: setup ## ruff and mypy
-	$(VENV)/bin/ruff check app emulators data_generators tests bench
+lint: setup ## ruff, mypy and the import contracts (the deployable app/ imports nothing local)
+	$(VENV)/bin/ruff check app lakehouse_local emulators data_generators tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: setup ## Print the storage, generator and pipeline benchmarks (pipeline: over an hour)
 	$(PY) bench/storage.py

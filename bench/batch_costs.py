@@ -25,12 +25,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.pipeline import ddl, producer, run  # noqa: E402
+from app.pipeline import ddl, run  # noqa: E402
 from app.platform.config import load_config  # noqa: E402
 from app.platform.lakehouse import Lakehouse  # noqa: E402
 from app.platform.session import build_session  # noqa: E402
 from data_generators import GeneratorSpec  # noqa: E402
 from emulators.azurite import running_azurite  # noqa: E402
+from lakehouse_local import producer  # noqa: E402
 
 PHASES = ("latestOffset", "queryPlanning", "getBatch", "addBatch", "walCommit", "commitOffsets")
 

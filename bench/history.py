@@ -31,8 +31,9 @@ class HistoryCurve:
 def once_per_set(lh: Lakehouse, sets: int, scale: float = 0.1, seed: int = 11) -> HistoryCurve:
     import time
 
-    from app.pipeline import producer, run
+    from app.pipeline import run
     from data_generators import GeneratorSpec
+    from lakehouse_local import producer
 
     spec = GeneratorSpec(seed=seed, sets=sets, scale=scale)
     producer.land_history(lh, spec)

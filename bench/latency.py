@@ -24,8 +24,9 @@ SET_TIMEOUT = 300.0
 def landed_to_gold(lh: Lakehouse, sets: int, trigger: str = "1 second",
                    scale: float = 0.25, seed: int = 5) -> list[float]:
     """Seconds per set from landed to gold, on an empty private lakehouse."""
-    from app.pipeline import producer, run
+    from app.pipeline import run
     from data_generators import GeneratorSpec
+    from lakehouse_local import producer
 
     spec = GeneratorSpec(seed=seed, sets=sets, scale=scale, visits_per_user=1)
     producer.land_history(lh, spec)

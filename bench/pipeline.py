@@ -10,7 +10,7 @@ Per storage target, in one Spark session (the stream command runs as its own pro
             drains within --drain-seconds (bench/throughput.py), and what bronze
             took in. Goal: >= 15,000 local, >= 12,000 azurite.
 3. latency - landed-to-gold p50/p95 with a 1 s trigger (bench/latency.py). Goal: p95 < 10 s.
-4. startstop - `python -m app.pipeline stream --no-live` as a subprocess: start to first
+4. startstop - `python -m lakehouse_local run stream --no-live` as a subprocess: start to first
             batch, and Ctrl-C to exit (bench/startstop.py). Goals: <= 15 s, <= 10 s.
 5. history - once mode over --history-sets small sets: set 2 vs the last set
             (bench/history.py). Goal: last / set 2 <= 1.2.
@@ -122,8 +122,8 @@ class Bench:
 
     # --- 1. batch test vs plain batch job --------------------------------------------
     def batch(self, target: str) -> None:
-        from app.pipeline import batch_test, producer
         from data_generators import GeneratorSpec
+        from lakehouse_local import batch_test, producer
 
         # Warm-up at a tiny scale: the first jobs of a JVM pay class loading and JIT,
         # which would be charged to whichever comes first.
@@ -223,9 +223,10 @@ class Bench:
 
     # --- optional: the cloudFiles stand-in's cost -------------------------------------------
     def cloudfiles(self, target: str) -> None:
-        from app.pipeline import ddl, producer
+        from app.pipeline import ddl
         from bench import cloudfiles_source
         from data_generators import GeneratorSpec
+        from lakehouse_local import producer
 
         spec = GeneratorSpec(seed=42, sets=1, scale=self.args.scale)
         with self.lakehouse(target) as lh:

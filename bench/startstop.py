@@ -1,5 +1,5 @@
-"""`python -m app.pipeline stream --no-live` as a user runs it: seconds to the first batch, and
-from Ctrl-C (SIGINT) to the process's exit.
+"""`python -m lakehouse_local run stream --no-live` as a user runs it: seconds to the first
+batch, and from Ctrl-C (SIGINT) to the process's exit.
 
 The command runs as a subprocess in its own process group with its own
 schema and containers (environment variables, as a user would set them).
@@ -91,7 +91,7 @@ def measure(base: LakehouseConfig, target: str, run_after_first: float, log_dir:
     with open(log_path, "wb") as log:
         began = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.pipeline", "stream", "--no-live", *extra_args],
+            [sys.executable, "-m", "lakehouse_local", "run", "stream", "--no-live", *extra_args],
             cwd=PROJECT_ROOT, env=child_env(config), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )

@@ -296,8 +296,9 @@ def gold_rows(lh: Lakehouse) -> int:
 def trial(lh: Lakehouse, rate: float, settings: TrialSettings,
           log: Callable[[str], None] = print) -> Trial:
     """One rate on ``lh`` (an empty private lakehouse): sustain, then drain."""
-    from app.pipeline import producer, run
+    from app.pipeline import run
     from data_generators import GeneratorSpec
+    from lakehouse_local import producer
 
     spec = GeneratorSpec(seed=settings.seed, sets=sets_needed(rate, settings),
                          scale=settings.scale, visits_per_user=1)

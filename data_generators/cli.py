@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.platform.errors import ConfigError
 from data_generators.continuous import run_continuous
 from data_generators.engine import Generator, SetResult
 from data_generators.faults import FileResult
@@ -30,12 +31,18 @@ FAULT_FLAGS = {
 }
 
 
+DESCRIPTION = ("Land synthetic fitness-tracker sets (docs/domain.md formats) and their ground "
+               "truth in the data zone.")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m data_generators",
-        description="Land synthetic fitness-tracker sets (docs/domain.md formats) and their ground "
-        "truth in the data zone.",
-    )
+    p = argparse.ArgumentParser(prog="python -m data_generators", description=DESCRIPTION)
+    add_arguments(p)
+    return p
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The generator's flags (also those of `lakehouse generate`)."""
     p.add_argument("--sets", type=int, default=None, help="number of sets (default 2; "
                    "1000 in continuous mode)")
     p.add_argument("--set", dest="only", type=int, default=None,
@@ -59,7 +66,6 @@ def parser() -> argparse.ArgumentParser:
     stream.add_argument("--rate", type=float, default=None, help="Kafka records per second")
     stream.add_argument("--duration", type=float, default=60.0, help="seconds to run")
     stream.add_argument("--interval", type=float, default=5.0, help="seconds between files")
-    return p
 
 
 def spec_from(args: argparse.Namespace) -> GeneratorSpec:
@@ -120,6 +126,16 @@ def truth_table(result: SetResult) -> Table:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except Exception as exc:  # the one translation of errors at entry points
+        from app.platform.errors import exit_status
+
+        return exit_status(exc)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Land what ``args`` (see ``add_arguments``) asks for and print a summary."""
     console = Console()
     spec = spec_from(args)
     sink = sink_from(args)
@@ -137,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets = [args.only] if args.only else list(range(1, spec.sets + 1))
         if args.only:
             if not 1 <= args.only <= spec.sets:
-                parser().error(f"--set {args.only} is outside 1..{spec.sets}")
+                raise ConfigError(f"--set {args.only} is outside 1..{spec.sets}")
             gen.catch_up(args.only - 1, sink)
         results = []
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -1,4 +1,4 @@
-"""`python -m emulators up|down|status`: the local stand-ins for the cloud.
+"""The local stand-ins for the cloud: `lakehouse up|down|status` (lakehouse_local.cli).
 
 With a reachable Docker engine, ``up`` runs ``docker compose up -d azurite``;
 without one it starts Azurite as a local background process. Either way it
@@ -7,16 +7,13 @@ then provisions the storage layout. ``down`` stops only what ``up`` started.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from app.platform.config import PROJECT_ROOT, LakehouseConfig, load_config
-from app.platform.errors import LakehouseError
+from app.platform.config import PROJECT_ROOT, LakehouseConfig
 from app.platform.storage import LOCATIONS, storage_target
 from emulators.azurite import AzuriteProcess
 
@@ -112,10 +109,12 @@ def down(config: LakehouseConfig) -> None:
     _state_file(config).unlink(missing_ok=True)
 
 
-def status(config: LakehouseConfig, tables: bool = True) -> None:
+def status(config: LakehouseConfig) -> bool:
+    """Print what runs where; returns whether Azurite answers."""
     azurite = AzuriteProcess.from_config(config)
     state = _read_state(config)
-    if azurite.running():
+    answering = azurite.running()
+    if answering:
         where = {
             "docker": "in Docker (docker compose)",
             "local": f"local process pid {azurite.pid()}",
@@ -131,37 +130,4 @@ def status(config: LakehouseConfig, tables: bool = True) -> None:
     for loc in LOCATIONS:
         print(f"  {loc:<11} {target.url(loc)}")
     print("spark: in-process, started by each command (no long-running Spark service locally)")
-    if not tables:
-        return
-    if config.storage == "azurite" and not azurite.running():
-        return
-    from app.pipeline.status import print_status
-
-    print_status(config)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m emulators", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status"])
-    parser.add_argument("--no-tables", action="store_true", help="status: skip table counts")
-    parser.add_argument("--quick", action="store_true",
-                        help="up: return at once if everything is already up (make stream)")
-    args = parser.parse_args(argv)
-    try:
-        config = load_config()
-        if args.command == "up":
-            # --quick (`make stream`): nothing to do when all is up; the pipeline
-            # provisions its own target as it starts.
-            if not (args.quick and ready(config)):
-                up(config)
-                from emulators import spark_archive
-
-                spark_archive.build(config)
-        elif args.command == "down":
-            down(config)
-        else:
-            status(config, tables=not args.no_tables)
-    except LakehouseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return answering

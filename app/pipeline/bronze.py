@@ -1,7 +1,7 @@
 """Bronze: incremental ingestion of the landing zone with Auto Loader (``cloudFiles``).
 
 The same code runs on Databricks (real Auto Loader) and locally (the
-``emulators.cloudfiles`` stand-in, installed by the session factory). Every
+``app.platform.cloudfiles`` stand-in, installed by the session factory). Every
 landing folder is read as text, one row per line, and ``landing.check``
 parses and judges each line once (see there why not the JSON or CSV reader).
 Good records go to bronze with ``load_time`` and ``source_file``; the Kafka

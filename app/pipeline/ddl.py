@@ -38,15 +38,8 @@ JOIN (SELECT u.mac_address, c.workout_id, c.session_id, c.start_time, c.end_time
 
 def make_landing_folders(lh: Lakehouse) -> None:
     """Create the landing folders, so a stream can start before the first file lands."""
-    spark = lh.spark
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None
-    conf = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
     for folder in settings.LANDING.values():
-        path = jvm.org.apache.hadoop.fs.Path(lh.path("data_zone", folder))
-        fs = path.getFileSystem(conf)
-        if not fs.exists(path):
-            fs.mkdirs(path)
+        lh.make_folder("data_zone", folder)
 
 
 def create_tables(lh: Lakehouse, pool: Executor) -> dict[str, Future[None]]:
@@ -114,7 +107,7 @@ def validate(lh: Lakehouse) -> None:
     if missing:
         raise TableNotFoundError(
             f"setup incomplete in {lh.database}: missing {', '.join(missing)}. "
-            "Run `python -m app.pipeline setup`."
+            "Run the DDL setup (`lakehouse setup` locally)."
         )
 
 

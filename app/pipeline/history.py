@@ -64,7 +64,7 @@ def load_date_lookup(lh: Lakehouse) -> int:
     if digest is None:
         raise LakehouseError(
             f"no date lookup under {path}: land the test data first "
-            "(`python -m app.pipeline produce`)"
+            "(`lakehouse produce` locally)"
         )
     target = lh.table("date_lookup")
     if loaded_digest(lh) == digest:

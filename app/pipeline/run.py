@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from app.pipeline import bronze, ddl, gold, history, settings, silver
 from app.pipeline.schemas import TABLES
 from app.pipeline.streaming import AVAILABLE_NOW, Trigger, query_name
+from app.platform import scheduling
 
 if TYPE_CHECKING:
     from pyspark.sql.streaming import StreamingQuery
@@ -140,7 +141,7 @@ def start_all(
         def load() -> int:
             for name in settings.HISTORY:
                 created[name].result()
-            lh.spark.sparkContext.setJobGroup(history_group, "history loader", True)
+            scheduling.set_job_group(lh.spark, history_group, "history loader")
             return _load_history(lh)
 
         def views() -> None:
@@ -166,7 +167,7 @@ def start_all(
             for future in done:
                 future.result()
         if pending:  # cancelled: stop the history load's jobs, start nothing more
-            lh.spark.sparkContext.cancelJobGroup(history_group)
+            scheduling.cancel_job_group(lh.spark, history_group)
     except BaseException:
         stop_gracefully(list(started.values()), timeout=0.0)
         raise
@@ -217,13 +218,15 @@ def stop_gracefully(
             busy = [q for q in waiting if _in_batch(q)]
             if busy and clock() >= deadline:
                 interrupted, busy = True, []
-                _quiet_interrupts()  # before the interrupts, or their traces get out
+                # Interrupting batches is safe but Spark and Py4J print pages of traces
+                # that read like a failure: quiet them before the interrupts.
+                scheduling.quiet_logs()
             stops.extend(pool.submit(_stop, q) for q in waiting if q not in busy)
             waiting = busy
             if waiting:
                 sleep(0.05)
         if interrupted:
-            _cancel_jobs()
+            scheduling.cancel_all_jobs()
         for future in stops:
             future.result()
 
@@ -240,38 +243,3 @@ def _stop(query: StreamingQuery) -> None:
         query.stop()
     except Exception as exc:  # stopping is best effort: the checkpoint replays the batch
         log.debug("stopping %s: %s", query.name, exc)
-
-
-def _cancel_jobs() -> None:
-    """Cancel running Spark jobs, so interrupted foreachBatch calls return at once."""
-    from pyspark import SparkContext
-
-    context = SparkContext._active_spark_context
-    try:
-        if context is not None:
-            context.cancelAllJobs()
-    except Exception as exc:
-        log.debug("cancelling jobs: %s", exc)
-
-
-def _quiet_interrupts() -> None:
-    """Interrupting batches is safe but Spark and Py4J print pages of traces that read
-    like a failure: keep them out of the terminal from here on."""
-    from pyspark import SparkContext
-
-    logging.getLogger("py4j").setLevel(logging.CRITICAL)
-    context = SparkContext._active_spark_context
-    if context is not None:
-        context.setLogLevel("OFF")
-
-
-def stop_all(lh: Lakehouse) -> None:
-    stop_gracefully(list(active_queries(lh).values()))
-
-
-def run(lh: Lakehouse, params: settings.RunParameters) -> list[StreamingQuery]:
-    """Run the pipeline as the job does: once (returns []) or stream (returns the queries)."""
-    if params.run_type == "once":
-        run_once(lh)
-        return []
-    return start_all(lh, params.processing_time)

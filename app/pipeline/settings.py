@@ -1,15 +1,12 @@
 """The pipeline's configuration in one place: table names, landing folders, options, triggers.
 
 Runtime parameters (environment, run type, processing time) arrive as the
-three notebook widgets did, through ``RunParameters``; everything else a
-data engineer would tune lives here as named constants.
+three notebook widgets did, as the job entry point's arguments
+(``python -m app.pipeline``) over ``LakehouseConfig``; everything else a data
+engineer would tune lives here as named constants.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-
-from app.platform.config import ENVIRONMENTS
 
 # --- tables, by layer --------------------------------------------------------
 BRONZE = ("registered_users_bz", "gym_logins_bz", "kafka_multiplex_bz")
@@ -53,9 +50,6 @@ MILLIS_THRESHOLD = 100_000_000_000
 MAX_FILES_PER_TRIGGER = 1000
 # A workout stop must come within this long of its start (docs/domain.md#workout-sessions).
 SESSION_MAX = "3 hours"
-DEFAULT_PROCESSING_TIME = "5 seconds"
-RUN_TYPES = ("once", "stream")
-POOLS = {"bronze": "bronze", "silver": "silver", "gold": "gold"}
 
 # Silver runs in dependency stages when run once: a stage only reads tables
 # that earlier stages have finished writing.
@@ -93,23 +87,6 @@ def table_properties(name: str) -> dict[str, str] | None:
     if name in CHANGE_FEED:
         props["delta.enableChangeDataFeed"] = "true"
     return props or None
-
-
-@dataclass(frozen=True)
-class RunParameters:
-    """The three notebook widgets: environment, run type, processing time."""
-
-    environment: str = "dev"
-    run_type: str = "once"
-    processing_time: str = DEFAULT_PROCESSING_TIME
-
-    def __post_init__(self) -> None:
-        if self.environment not in ENVIRONMENTS:
-            raise ValueError(
-                f"environment {self.environment!r} is not one of {', '.join(ENVIRONMENTS)}"
-            )
-        if self.run_type not in RUN_TYPES:
-            raise ValueError(f"run type {self.run_type!r} is not one of {', '.join(RUN_TYPES)}")
 
 
 # --- plausibility and limits (bronze) ---

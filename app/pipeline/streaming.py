@@ -1,10 +1,13 @@
-"""Shared streaming plumbing: triggers, scheduler pools, checkpoints, query names."""
+"""Shared streaming plumbing: triggers, scheduler pools (through the adapter), checkpoints,
+query names."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from app.platform import scheduling
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -39,10 +42,6 @@ def query_name(lh: Lakehouse, table: str) -> str:
     return f"{lh.database}.{table}"
 
 
-def in_pool(spark: Any, pool: str) -> None:
-    spark.sparkContext.setLocalProperty("spark.scheduler.pool", pool)
-
-
 def start(
     lh: Lakehouse,
     table: str,
@@ -55,10 +54,10 @@ def start(
     spark = lh.spark
 
     def run_batch(batch: DataFrame, batch_id: int) -> None:
-        in_pool(batch.sparkSession, pool)
+        scheduling.use_pool(batch.sparkSession, pool)
         batch_fn(batch, batch_id)
 
-    in_pool(spark, pool)  # the query's thread inherits the pool
+    scheduling.use_pool(spark, pool)  # the query's thread inherits the pool
     try:
         return (
             df.writeStream.queryName(query_name(lh, table))
@@ -68,4 +67,4 @@ def start(
             .start()
         )
     finally:
-        in_pool(spark, "default")
+        scheduling.use_pool(spark, "default")

@@ -110,6 +110,13 @@ def write_text_file(spark: SparkSession, url: str, text: str) -> None:
         stream.close()
 
 
+def make_dirs(spark: SparkSession, url: str) -> None:
+    """Create the folder ``url`` (and its parents) unless it exists."""
+    fs, path = _hadoop_fs(spark, url)
+    if not fs.exists(path):
+        fs.mkdirs(path)
+
+
 def delete_path(spark: SparkSession, url: str) -> None:
     fs, path = _hadoop_fs(spark, url)
     if fs.exists(path):

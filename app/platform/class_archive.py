@@ -7,7 +7,7 @@ next JVMs map instead (measured on 2 busy cores: session start 15-18 s ->
 9-10 s, first SQL statement 5-7 s -> 3.3 s).
 
 ``make up`` builds the archive once per Java + jars combination
-(``python -m emulators.spark_archive``); the session factory adds it to the
+(``python -m lakehouse_local.spark_archive``); the session factory adds it to the
 driver's options when a matching archive exists and never otherwise. The
 JVM itself checks the archive against its class path and ignores one that
 does not match (``-Xshare:auto``), silently (its CDS log tags are off).

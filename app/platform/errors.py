@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import traceback
+
 
 class LakehouseError(Exception):
     """Base class of every error this project raises on purpose."""
@@ -50,24 +53,6 @@ class PipelineLockedError(LakehouseError):
     """Another pipeline holds the lock on this environment's checkpoints (names the holder)."""
 
 
-class MalformedRecordError(LakehouseError):
-    """A landed record cannot be parsed; names the file, record and field."""
-
-    def __init__(
-        self, source_file: str, record: int | None, field: str | None, reason: str
-    ) -> None:
-        self.source_file = source_file
-        self.record = record
-        self.field = field
-        self.reason = reason
-        where = source_file
-        if record is not None:
-            where += f", record {record}"
-        if field:
-            where += f", field {field!r}"
-        super().__init__(f"malformed record in {where}: {reason}")
-
-
 def translate(exc: BaseException, *, where: str = "") -> LakehouseError | BaseException:
     """Map an Azure SDK, Py4J or Spark exception onto this hierarchy.
 
@@ -103,13 +88,28 @@ def translate(exc: BaseException, *, where: str = "") -> LakehouseError | BaseEx
         return CheckpointMismatchError(
             f"{prefix}the stream's checkpoint was written by a query with other sources "
             "(the pipeline code changed since it last ran). Start that stream over: run "
-            "`python -m app.pipeline cleanup` (drops the schema, landing data and checkpoints)."
+            "`lakehouse cleanup` (drops the schema, landing data and checkpoints)."
         )
     if "TABLE_OR_VIEW_NOT_FOUND" in text:
         return TableNotFoundError(f"{prefix}{_first_line(text)}. Run the DDL setup first.")
     if "DELTA_FAILED_TO_MERGE_FIELDS" in text or "SCHEMA_MISMATCH" in text.upper():
         return SchemaMismatchError(f"{prefix}{_first_line(text)}")
     return exc
+
+
+def exit_status(exc: BaseException, *, where: str = "") -> int:
+    """The one translation at every entry point: a clear message, an exit status.
+
+    Errors this project knows (directly or through ``translate``) print one
+    ``error: ...`` line on stderr and give 2; anything else prints its full
+    trace (it is a bug or an unknown failure, its trace is the clue) and gives 1.
+    """
+    mapped = translate(exc, where=where)
+    if isinstance(mapped, LakehouseError):
+        print(f"error: {mapped}", file=sys.stderr)
+        return 2
+    traceback.print_exception(exc)
+    return 1
 
 
 def _first_line(text: str) -> str:

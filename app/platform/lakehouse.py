@@ -90,6 +90,23 @@ class Lakehouse:
         table = cat.check_identifier("table", name)
         return f"{self.names.catalog}/{self.names.schema}/{table}"
 
+    def make_folder(self, location: str, *parts: str) -> str:
+        """Create a folder under an external location unless it exists; returns its URL.
+
+        Locally through Hadoop's file system (on a blob endpoint such as
+        Azurite's, ABFS leaves a marker blob Spark's file source accepts as the
+        folder). On Databricks through ``dbutils.fs``, since serverless and
+        standard access mode compute refuse the JVM calls.
+        """
+        url = self.path(location, *parts)
+        if self.config.on_databricks:  # pragma: no cover - only on a Databricks cluster
+            from pyspark.dbutils import DBUtils  # type: ignore[import-not-found]
+
+            DBUtils(self.spark).fs.mkdirs(url)
+        else:
+            cat.make_dirs(self.spark, url)
+        return url
+
     def count_at(self, name: str, version: int) -> int:
         """Rows of a table at a Delta version: Delta answers from its log's statistics."""
         row = self.spark.sql(

@@ -28,7 +28,7 @@ def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[
     """Every Spark setting the session factory applies, secrets included.
 
     ``archive_to``: write the driver's class-data archive there when the JVM
-    exits (``emulators.spark_archive``); otherwise an archive is used if one
+    exits (``lakehouse_local.spark_archive``); otherwise an archive is used if one
     matches (``class_archive.java_options``).
     """
     if archive_to is not None:
@@ -110,7 +110,7 @@ def build_session(
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     # Local only: Auto Loader's format("cloudFiles") served by Spark's file source.
-    from emulators.cloudfiles import install as install_cloudfiles
+    from app.platform.cloudfiles import install as install_cloudfiles
 
     install_cloudfiles()
     spark.sparkContext.setLogLevel(os.environ.get("LAKEHOUSE_SPARK_LOG_LEVEL", "ERROR"))

@@ -1,6 +1,6 @@
 """``make chaos``: SIGKILL the streaming pipeline at seeded moments, restart, drain, compare.
 
-Each round starts ``python -m app.pipeline stream --no-live`` in its own
+Each round starts ``python -m lakehouse_local run stream --no-live`` in its own
 process group, waits for the round's moment (see ``schedule``), kills the
 whole group (Python, the Spark JVM, its workers) with SIGKILL and starts the
 next round on the same checkpoints. In each round a producer lands one set,
@@ -12,7 +12,7 @@ again. The producer is a process of its own so that every round gets new
 data however slowly a loaded machine starts Spark.
 
 After the last round a resumed producer completes the set left half-landed,
-``python -m app.pipeline once`` drains what is left, and every table is
+``python -m lakehouse_local run once`` drains what is left, and every table is
 compared with the ground truth of the sets landed (``validate.check``).
 """
 
@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.pipeline import producer, settings, validate
+from app.pipeline import settings
 from app.platform.config import PROJECT_ROOT, LakehouseConfig, load_config
 from app.platform.lakehouse import Lakehouse
 from app.platform.storage import ObjectStore, storage_target
 from data_generators import GeneratorSpec, generate_set
 from emulators.azurite import AzuriteProcess, free_port
+from lakehouse_local import producer, validate
 from tests.chaos.processes import (
     Child,
     child_env,

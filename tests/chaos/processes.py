@@ -1,6 +1,6 @@
 """Real pipeline processes for the chaos suite and the crash, outage, lock and secrets tests.
 
-Each child runs ``python -m app.pipeline ...`` in its own process group (so a
+Each child runs ``python -m lakehouse_local ...`` in its own process group (so a
 SIGKILL reaches the Spark JVM too), with an environment built from a
 ``LakehouseConfig``: the child sees exactly the storage, schema and
 containers the caller chose, never the developer's ``.env``.
@@ -113,7 +113,9 @@ def start(args: list[str], env: Mapping[str, str], log: Path) -> Child:
 
 
 def pipeline(command: str, *options: str, env: Mapping[str, str], log: Path) -> Child:
-    return start(["-m", "app.pipeline", command, *options], env, log)
+    """``lakehouse COMMAND`` in a child; once and stream are ``lakehouse run once|stream``."""
+    words = ["run", command] if command in ("once", "stream") else [command]
+    return start(["-m", "lakehouse_local", *words, *options], env, log)
 
 
 def run_pipeline(

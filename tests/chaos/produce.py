@@ -1,6 +1,6 @@
 """``python -m tests.chaos.produce --set N``: land generated set N, as the stream's producer does.
 
-The same code path as ``app.pipeline.producer`` (``produce_set``, atomic and
+The same code path as ``lakehouse_local.producer`` (``produce_set``, atomic and
 resumable landing), in a process of its own so that the chaos suite can
 SIGKILL it mid-set. Its spec is smaller than the CLI's (``--visits`` days per
 set) so that many sets fit in a chaos run on a loaded machine.
@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.pipeline import producer
 from app.platform.config import load_config
 from app.platform.lakehouse import Lakehouse
 from data_generators import Faults, GeneratorSpec
+from lakehouse_local import producer
 
 
 def spec(seed: int, scale: float, visits: int) -> GeneratorSpec:

@@ -35,7 +35,7 @@ def test_up_status_down_cycle(tmp_path: Path, capsys) -> None:  # type: ignore[n
     )
     try:
         assert cli.up(config) == "local"
-        cli.status(config, tables=False)
+        assert cli.status(config)
         out = capsys.readouterr().out
         assert "local process pid" in out
         assert "abfs://landing@devstoreaccount1.dfs.core.windows.net" in out

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import producer, run, settings, validate
+from app.pipeline import run, settings
+from lakehouse_local import producer, validate
 from tests.fuzz.cases import Bad, Case, Landed, make_cases
 from tests.fuzz.material import is_case_path, read_set, table_of
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.pipeline import batch_test
 from data_generators import Faults, GeneratorSpec
+from lakehouse_local import batch_test
 
 
 def small_spec(faults: Faults) -> GeneratorSpec:

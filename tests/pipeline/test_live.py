@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from app.pipeline import history, live, progress, run, settings
+from app.pipeline import history, run, settings
+from lakehouse_local import live, progress
 from tests.pipeline import handmade
 
 # workout_bpm_summary etc. as handmade.py works them out (kafka: 9 records, one quarantined

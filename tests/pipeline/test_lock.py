@@ -1,8 +1,8 @@
 """One pipeline per environment: a second run is refused, naming the holder; kill -9 frees it.
 
-Real processes throughout: the holder is a real ``python -m app.pipeline
+Real processes throughout: the holder is a real ``python -m lakehouse_local
 stream`` (or a small lock-holding process for the lease timings), the
-contender a real ``python -m app.pipeline once``. The refusal comes before
+contender a real ``python -m lakehouse_local run once``. The refusal comes before
 Spark starts, so these tests take seconds, not minutes.
 """
 

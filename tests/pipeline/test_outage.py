@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from app.pipeline import producer, run, validate
-from app.pipeline.progress import wait_caught_up
+from app.pipeline import run
 from app.platform.config import LakehouseConfig
 from app.platform.errors import PipelineLockedError
 from app.platform.lakehouse import Lakehouse
@@ -29,6 +28,8 @@ from app.platform.lock import LeaseLock, pipeline_lock
 from app.platform.storage import storage_target
 from data_generators import Faults, GeneratorSpec
 from emulators.azurite import AzuriteProcess, free_port
+from lakehouse_local import producer, validate
+from lakehouse_local.progress import wait_caught_up
 from tests.chaos.processes import isolated_config, wait_for
 
 OUTAGE_SECONDS = float(os.environ.get("OUTAGE_SECONDS", "30"))

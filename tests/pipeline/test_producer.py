@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from app.pipeline import producer
-from app.pipeline.__main__ import parse
 from app.platform.config import load_config
 from app.platform.lakehouse import Lakehouse
 from data_generators import GeneratorSpec
+from lakehouse_local import producer
+from lakehouse_local.cli import parse
 
 
 def _lakehouse(tmp_path: Path) -> Lakehouse:
@@ -66,9 +66,9 @@ def test_rate_paces_whole_sets_and_stop_is_prompt(tmp_path: Path) -> None:
 
 
 def test_stream_flags() -> None:
-    args = parse(["stream"])
+    args = parse(["run", "stream"])
     assert args.rate is None and args.pause is None  # the producer's default rate
-    assert parse(["stream", "--rate", "12000"]).rate == 12000.0
-    assert parse(["stream", "--pause", "10"]).pause == 10.0
+    assert parse(["run", "stream", "--rate", "12000"]).rate == 12000.0
+    assert parse(["run", "stream", "--pause", "10"]).pause == 10.0
     with pytest.raises(SystemExit):
-        parse(["stream", "--rate", "1000", "--pause", "10"])
+        parse(["run", "stream", "--rate", "1000", "--pause", "10"])

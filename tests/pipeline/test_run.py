@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from app.pipeline import run, settings, status
-from app.pipeline.validate import COUNTED
+from app.pipeline import run, settings
+from lakehouse_local import status
+from lakehouse_local.validate import COUNTED
 from tests.pipeline import handmade
 
 
@@ -107,10 +108,10 @@ def test_streams_interrupted_mid_batch_resume_with_nothing_lost(local_lakehouse)
     checkpoints: every table still matches the generator's ground truth."""
     import time
 
-    from app.pipeline import producer
-    from app.pipeline.batch_test import validate_set
-    from app.pipeline.progress import wait_caught_up
     from data_generators import Faults, GeneratorSpec
+    from lakehouse_local import producer
+    from lakehouse_local.batch_test import validate_set
+    from lakehouse_local.progress import wait_caught_up
 
     lh = local_lakehouse
     spec = GeneratorSpec(seed=11, sets=2, scale=0.05, visits_per_user=2, faults=Faults.all_on())

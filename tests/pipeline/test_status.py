@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.pipeline import status
+from lakehouse_local import status
 
 OFFSETS = (
     "v1\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.pipeline import stream_test
 from data_generators import Faults, GeneratorSpec
+from lakehouse_local import stream_test
 
 
 @pytest.mark.slow

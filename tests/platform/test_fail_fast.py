@@ -93,4 +93,4 @@ def test_a_checkpoint_from_other_code_gets_a_fix_in_the_message() -> None:
     mapped = translate(AssertionError(spark_said), where="stream workout_bpm")
     assert isinstance(mapped, CheckpointMismatchError)
     assert "stream workout_bpm" in str(mapped)
-    assert "python -m app.pipeline cleanup" in str(mapped)
+    assert "lakehouse cleanup" in str(mapped)

@@ -1,4 +1,4 @@
-"""`python -m emulators.spark_archive`: build the Spark driver's class-data archive once.
+"""`python -m lakehouse_local.spark_archive`: build the Spark driver's class-data archive once.
 
 A scratch run of the pipeline (a tiny generated set, run once, on plain local
 folders under ``.lakehouse/cds/``) loads the classes every start needs; its
@@ -27,10 +27,11 @@ def warm_up(config: LakehouseConfig, scratch: Path, archive_to: Path) -> None:
     """Run the pipeline once on a tiny set in a Spark whose JVM archives its classes at exit."""
     from pyspark import SparkContext
 
-    from app.pipeline import producer, run
+    from app.pipeline import run
     from app.platform.lakehouse import Lakehouse
     from app.platform.session import build_session
     from data_generators import GeneratorSpec
+    from lakehouse_local import producer
 
     local = config.replace(storage="local", home=str(scratch), schema="cds_warm_up")
     lh = Lakehouse(local)
@@ -86,10 +87,16 @@ def build(config: LakehouseConfig, force: bool = False) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m emulators.spark_archive", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lakehouse_local.spark_archive",
+                                     description=__doc__)
     parser.add_argument("--force", action="store_true", help="build again even if up to date")
     args = parser.parse_args(argv)
-    build(load_config(), force=args.force)
+    try:
+        build(load_config(), force=args.force)
+    except Exception as exc:  # the one translation of errors at entry points
+        from app.platform.errors import exit_status
+
+        return exit_status(exc)
     return 0
 
 

@@ -89,7 +89,8 @@ def land_folder(lh: Lakehouse, folder: Path, tag: str = "") -> list[str]:
         landed.append(rel)
     if not landed:
         raise FileNotFoundError(
-            f"{folder} has no files under {', '.join(known)}: lay it out as docs/domain.md describes"
+            f"{folder} has no files under {', '.join(known)}: "
+            "lay it out as docs/domain.md describes"
         )
     return landed
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import ddl, history, producer, run
-from app.pipeline.batch_test import BatchTestReport, validate_set
-from app.pipeline.progress import wait_caught_up
+from app.pipeline import ddl, history, run
+from lakehouse_local import producer
+from lakehouse_local.batch_test import BatchTestReport, validate_set
+from lakehouse_local.progress import wait_caught_up
 
 if TYPE_CHECKING:
     from app.platform.lakehouse import Lakehouse

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulators.cloudfiles import CloudFilesOptionError, translate_options
+from app.platform.cloudfiles import CloudFilesOptionError, translate_options
 
 
 def test_translates_auto_loader_options():

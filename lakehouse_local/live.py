@@ -18,14 +18,16 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import progress, settings
+from app.pipeline import settings
+from app.platform import scheduling
 from app.platform.delta_log import DeltaRowCount
+from lakehouse_local import progress
 
 if TYPE_CHECKING:
     from pyspark.sql.streaming import StreamingQuery
 
-    from app.pipeline.producer import ContinuousProducer
     from app.platform.lakehouse import Lakehouse
+    from lakehouse_local.producer import ContinuousProducer
 
 COUNTED = (*settings.BRONZE, *settings.SILVER, *settings.GOLD, settings.QUARANTINE)
 # Window of the pipeline's rate (Kafka records per second into bronze).
@@ -141,7 +143,7 @@ class TableCounts:
 
     def _run(self) -> None:
         # A Delta count at a checkpoint version is the one Spark job this may run.
-        self.lh.spark.sparkContext.setLocalProperty("spark.scheduler.pool", "default")
+        scheduling.use_pool(self.lh.spark, "default")
         while not self._stop.is_set():
             try:
                 self.refresh()

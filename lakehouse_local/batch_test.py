@@ -12,8 +12,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import ddl, history, producer, run, validate
+from app.pipeline import ddl, history, run
 from app.platform.errors import LakehouseError
+from lakehouse_local import producer, validate
 
 if TYPE_CHECKING:
     from app.platform.lakehouse import Lakehouse
@@ -31,12 +32,6 @@ class BatchTestReport:
     seconds: float = 0.0
     layer_seconds: dict[str, float] = field(default_factory=dict)
     sets: list[dict[str, Any]] = field(default_factory=list)
-
-
-def default_spec(sets: int = 2, scale: float = 1.0, seed: int = 42, faults: Any = None) -> Any:
-    from data_generators import Faults, GeneratorSpec
-
-    return GeneratorSpec(seed=seed, sets=sets, scale=scale, faults=faults or Faults())
 
 
 def validate_set(lh: Lakehouse, manifest: dict[str, Any]) -> None:

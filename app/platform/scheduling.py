@@ -1,0 +1,71 @@
+"""Spark scheduler settings pipeline code asks for, applied where the compute allows them.
+
+Pipeline code (app/pipeline) names what it wants: its layer's scheduler pool
+(``spark.scheduler.pool``, pools in fairscheduler.xml), a job group it can
+cancel, every job cancelled at a stop, Spark's log quiet while streams are
+interrupted. Those go through the ``SparkContext`` and the JVM, which local
+Spark and classic clusters have, but which Databricks serverless compute and
+standard (shared) access mode refuse. So pipeline code never touches them
+itself (tests/test_rooms.py checks its source): this adapter applies each
+setting through the session's ``SparkContext`` when there is one and does
+nothing when there is none (a Spark Connect session raises on
+``sparkContext``). Locally every call does exactly what the pipeline did
+itself before.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def _context(spark: Any = None) -> Any:
+    """The session's SparkContext (the active one when ``spark`` is None); None without one."""
+    if spark is None:
+        from pyspark import SparkContext
+
+        return SparkContext._active_spark_context
+    try:
+        return spark.sparkContext
+    except Exception:  # Spark Connect (serverless, standard access mode): no SparkContext
+        return None
+
+
+def use_pool(spark: Any, pool: str) -> None:
+    """Run this thread's next jobs (and queries it starts) in scheduler pool ``pool``."""
+    context = _context(spark)
+    if context is not None:
+        context.setLocalProperty("spark.scheduler.pool", pool)
+
+
+def set_job_group(spark: Any, group: str, description: str) -> None:
+    """Tag this thread's next jobs with ``group`` (cancellable with ``cancel_job_group``)."""
+    context = _context(spark)
+    if context is not None:
+        context.setJobGroup(group, description, True)
+
+
+def cancel_job_group(spark: Any, group: str) -> None:
+    context = _context(spark)
+    if context is not None:
+        context.cancelJobGroup(group)
+
+
+def cancel_all_jobs() -> None:
+    """Cancel running Spark jobs, so interrupted foreachBatch calls return at once."""
+    context = _context()
+    try:
+        if context is not None:
+            context.cancelAllJobs()
+    except Exception as exc:
+        log.debug("cancelling jobs: %s", exc)
+
+
+def quiet_logs() -> None:
+    """Keep Spark's and Py4J's traces out of the terminal from here on."""
+    logging.getLogger("py4j").setLevel(logging.CRITICAL)
+    context = _context()
+    if context is not None:
+        context.setLogLevel("OFF")
