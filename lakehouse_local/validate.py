@@ -97,8 +97,12 @@ def normalize_raw(raw: str) -> Any:
 
 
 def relative_source(source_file: str) -> str:
-    """A landed file's path relative to the data zone (``raw/...``)."""
-    i = source_file.find("/raw/")
+    """A landed file's path relative to the data zone (``raw/<table>/<file>``).
+
+    The last ``/raw/``: the landing folder and file names hold none, while the
+    path in front of the data zone (a home folder, a container) may.
+    """
+    i = source_file.rfind("/raw/")
     return source_file[i + 1:] if i >= 0 else source_file
 
 
