@@ -31,7 +31,7 @@ def test_wait_after_a_set_paces_records_not_sets(tmp_path: Path) -> None:
     assert paced.wait_after(60_000, 15.0) == 0.0  # landing took longer: never negative
     fixed = producer.ContinuousProducer(lh, spec, pause=10.0)
     assert fixed.wait_after(60_000, 2.0) == pytest.approx(8.0)
-    assert producer.ContinuousProducer(lh, spec).rate == producer.DEFAULT_RATE == 5000
+    assert producer.ContinuousProducer(lh, spec).rate == producer.DEFAULT_RATE
     with pytest.raises(ValueError):
         producer.ContinuousProducer(lh, spec, rate=0)
 
