@@ -29,7 +29,7 @@ STREAM_ARGS ?=
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down status stream test test-fast fuzz generate lint bench bench-quick compose-check clean
+.PHONY: help setup up down status stream test test-fast fuzz generate lint bench bench-quick compose-check clean wheel ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -75,10 +75,12 @@ generate: up ## Land synthetic data sets (SETS, SEED, SCALE) in the data zone (e
 fuzz: setup ## Hostile-input fuzz suite: FUZZ_CASES (1000) cases in FUZZ_ROUNDS rounds, seed FUZZ_SEED (replays)
 	$(PY) -m tests.fuzz --cases $(FUZZ_CASES) --rounds $(FUZZ_ROUNDS) --seed $(FUZZ_SEED) --target $(FUZZ_TARGET)
 
-lint: setup ## ruff, mypy and the import contracts (the deployable app/ imports nothing local)
-	$(VENV)/bin/ruff check app lakehouse_local emulators data_generators tests bench
+lint: setup ## ruff, mypy, the import contracts, azure-pipelines.yml against Microsoft's schema
+	$(VENV)/bin/ruff check app lakehouse_local emulators data_generators tests bench release notebooks
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.azure-pipelines --regex-variant python \
+		azure-pipelines.yml release/steps.yml
 
 bench: setup ## Print the storage, generator and pipeline benchmarks (pipeline: over an hour)
 	$(PY) bench/storage.py
@@ -87,6 +89,31 @@ bench: setup ## Print the storage, generator and pipeline benchmarks (pipeline: 
 
 bench-quick: setup ## A smoke run of the pipeline benchmark (a few minutes; figures not meaningful)
 	$(PY) bench/pipeline.py --quick $(BENCH_ARGS)
+
+wheel: setup ## Build the deployable wheel into dist/
+	rm -rf dist && $(PY) -m pip wheel --quiet --no-deps -w dist .
+
+# make ci: the whole build-and-release flow, offline. The release script is the one the
+# release stages run; only DATABRICKS_HOST/DATABRICKS_TOKEN point at the local emulator.
+# Its job runs the batch-test notebook over a generated set (CI_SCALE) on the `local`
+# storage target in CI_HOME. The token lives in a 0600 file and is never echoed.
+CI_HOME ?= $(abspath .lakehouse/ci)
+CI_SCALE ?= 0.05
+CI_JUNIT ?= build/release-junit.xml
+ci: setup ## Tests, wheel, Databricks emulator up, release script running the batch-test job, JUnit, emulator down
+	$(MAKE) test PYTEST_ARGS='$(PYTEST_ARGS)'
+	$(MAKE) wheel
+	rm -rf $(CI_HOME) && mkdir -p $(CI_HOME)
+	LAKEHOUSE_STORAGE=local LAKEHOUSE_HOME=$(CI_HOME) $(CLI) produce --sets 1 --scale $(CI_SCALE) --seed $(SEED)
+	$(PY) -m emulators.databricks up --state $(CI_HOME)/databricks
+	@status=0; \
+	DATABRICKS_HOST=$$(cat $(CI_HOME)/databricks/url) DATABRICKS_TOKEN=$$(cat $(CI_HOME)/databricks/token) \
+	$(PY) release/deploy.py --wheel $$(ls dist/lakehouse_sim-*.whl) --notebooks notebooks \
+		--environment dev --junit $(CI_JUNIT) --timeout 1800 \
+		--cluster-env LAKEHOUSE_STORAGE=local --cluster-env LAKEHOUSE_HOME=$(CI_HOME) \
+		--cluster-env LAKEHOUSE_JARS_DIR=$(abspath jars) || status=$$?; \
+	$(PY) -m emulators.databricks down --state $(CI_HOME)/databricks; \
+	echo "make ci: JUnit result in $(CI_JUNIT)"; exit $$status
 
 compose-check: ## Validate docker-compose.yml without a Docker engine
 	docker-compose -f docker-compose.yml config --quiet

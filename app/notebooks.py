@@ -100,8 +100,13 @@ def stream_test(values: dict[str, str]) -> str:
                 if q.exception() is not None:
                     raise RuntimeError(f"stream {q.name} failed: {q.exception()}")
             busy = [q for q in active if q.status.get("isDataAvailable")
-                    or (q.lastProgress or {}).get("numInputRows", 1)]
+                    or _input_rows(q.lastProgress) != 0]
             idle = idle + 1 if len(active) == len(queries) and not busy else 0
         run.stop_gracefully(list(run.active_queries(lh).values()))
         report = batch_check.check_tables(lh)
     return _finish(report)
+
+
+def _input_rows(progress: dict[str, Any] | None) -> int:
+    """Rows of a query's last micro-batch; -1 before its first one."""
+    return -1 if not progress else int(progress.get("numInputRows") or 0)

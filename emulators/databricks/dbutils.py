@@ -20,6 +20,7 @@ notebook may call; this module implements the parts the project uses:
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import re
@@ -165,12 +166,12 @@ class _Secrets:
     def getBytes(self, scope: str, key: str) -> bytes:  # noqa: N802
         return self.get(scope, key).encode()
 
-    def list(self, scope: str) -> list[SecretMetadata]:
+    def list(self, scope: str) -> builtins.list[SecretMetadata]:
         prefix = secret_variable(scope, "")
         return [SecretMetadata(k[len(prefix):].lower()) for k in sorted(self._env)
                 if k.startswith(prefix)]
 
-    def listScopes(self) -> list[SecretScope]:  # noqa: N802
+    def listScopes(self) -> builtins.list[SecretScope]:  # noqa: N802
         return []
 
 

@@ -212,7 +212,8 @@ class Run:
         out: dict[str, Any] = {"state": state}
         if state == "TERMINATED":
             code, kind = {
-                "SUCCESS": ("SUCCESS", "SUCCESS"), "FAILED": ("RUN_EXECUTION_ERROR", "CLIENT_ERROR"),
+                "SUCCESS": ("SUCCESS", "SUCCESS"),
+                "FAILED": ("RUN_EXECUTION_ERROR", "CLIENT_ERROR"),
                 "TIMEDOUT": ("RUN_EXECUTION_ERROR", "CLIENT_ERROR"),
                 "CANCELED": ("CANCELED", "SUCCESS"),
             }.get(self.result_state or "", ("INTERNAL_ERROR", "INTERNAL_ERROR"))
