@@ -77,7 +77,7 @@ def batch_test(values: dict[str, str]) -> str:
 
     lh = _lakehouse(values)
     with pipeline_lock(lh, "batch-test"):
-        report = batch_check.batch_test(lh, fresh=values.get("fresh", "true") == "true")
+        report = batch_check.batch_test(lh, fresh=values.get("fresh", "true").lower() == "true")
     return _finish(report)
 
 
@@ -88,7 +88,7 @@ def stream_test(values: dict[str, str]) -> str:
 
     lh = _lakehouse(values)
     with pipeline_lock(lh, "stream-test"):
-        if values.get("fresh", "true") == "true":
+        if values.get("fresh", "true").lower() == "true":
             batch_check.start_fresh(lh)
         queries = run.start_all(lh, values["processing_time"])
         deadline = time.monotonic() + float(values.get("max_seconds", "900"))

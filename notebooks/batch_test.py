@@ -12,5 +12,5 @@ from app.notebooks import batch_test, widget_values
 
 # COMMAND ----------
 
-values = widget_values(dbutils, fresh=True)
+values = widget_values(dbutils, fresh="true")
 dbutils.notebook.exit(batch_test(values))

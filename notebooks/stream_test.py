@@ -11,5 +11,5 @@ from app.notebooks import stream_test, widget_values
 
 # COMMAND ----------
 
-values = widget_values(dbutils, fresh=True, max_seconds="900")
+values = widget_values(dbutils, fresh="true", max_seconds="900")
 dbutils.notebook.exit(stream_test(values))
