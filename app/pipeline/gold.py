@@ -52,8 +52,7 @@ def summarize(readings: DataFrame, bins: DataFrame) -> DataFrame:
     from pyspark.sql import functions as F
 
     stats = (
-        readings.withColumn("user_id", F.col("user_id").cast("bigint"))
-        .groupBy(*KEYS)
+        readings.groupBy(*KEYS)
         .agg(
             F.min("heartrate").alias("min_bpm"),
             F.avg("heartrate").alias("avg_bpm"),

@@ -83,7 +83,7 @@ def complete_workouts(lh: Lakehouse, changed: DataFrame) -> None:
     window = prune.widen(hours, session_max(), session_max())
     keys = spark.createDataFrame(
         sorted({(r.user_id, r.workout_id, r.session_id) for r in rows}),
-        "user_id INT, workout_id INT, session_id INT",
+        "user_id BIGINT, workout_id INT, session_id INT",
     )
     events = (
         spark.read.table(lh.table("workouts"))
@@ -116,7 +116,7 @@ def readings_in_sessions(readings: DataFrame, sessions: DataFrame) -> DataFrame:
         F.broadcast(sessions),
         F.expr("r_device_id = device_id AND time > start_time AND time <= end_time"),
     ).select(
-        F.col("user_id").cast("int").alias("user_id"),
+        "user_id",
         "workout_id", "session_id", "start_time", "end_time", "time", "heartrate",
     )
 
@@ -164,8 +164,7 @@ def change_keys(lh: Lakehouse) -> DataFrame:
     )
     sessions = spark.readStream.table(lh.table("completed_workouts")).select(
         F.lit("session").alias("kind"),
-        F.col("user_id").cast("bigint").alias("user_id"),
-        "workout_id", "session_id", F.col("start_time").alias("time"),
+        "user_id", "workout_id", "session_id", F.col("start_time").alias("time"),
     )
     users = spark.readStream.table(lh.table("users")).select(
         F.lit("user").alias("kind"), "user_id", "device_id"
@@ -188,7 +187,6 @@ def affected_sessions(lh: Lakehouse, facts: list) -> DataFrame | None:  # type: 
     ``facts``: distinct (kind, device_id, user_id, workout_id, session_id, b)
     rows of the batch, ``b`` the hour of a reading or of a session's start.
     """
-    from pyspark.sql import functions as F
 
     spark = lh.spark
     reading_hours: dict[int, set[int]] = {}
@@ -235,8 +233,7 @@ def affected_sessions(lh: Lakehouse, facts: list) -> DataFrame | None:  # type: 
     sessions = (
         spark.read.table(lh.table("completed_workouts"))
         .where(" OR ".join(clauses))
-        .select(F.col("user_id").cast("bigint").alias("user_id"), "workout_id", "session_id",
-                "start_time", "end_time")
+        .select("user_id", "workout_id", "session_id", "start_time", "end_time")
     )
     devices = (
         spark.read.table(lh.table("users"))

@@ -206,7 +206,8 @@ def workouts(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
     from pyspark.sql import functions as F
 
     df = _bronze_topic(lh, "workout").select(
-        "user_id",
+        # The topic declares an INT (bronze checks that); every table holds BIGINT user ids.
+        F.col("user_id").cast("bigint").alias("user_id"),
         "workout_id",
         F.col("timestamp").cast("timestamp").alias("time"),
         "action",
