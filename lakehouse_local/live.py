@@ -177,7 +177,7 @@ def render(  # type: ignore[no-untyped-def]
     for col in ("table", "layer", "rows", "rows/s", "last batch", "lag", "state"):
         table.add_column(col, justify="left" if col in ("table", "layer", "state") else "right")
     for name in (*settings.BRONZE, *settings.SILVER, *settings.GOLD):
-        q = queries.get(name)
+        q = queries.get(settings.STREAM_OF[name])  # a stream may write two tables
         p: Any = q.lastProgress if q is not None else None
         rows = f"{counts.rows[name]:,}" if name in counts.rows else "…"
         rate = f"{p.get('processedRowsPerSecond', 0.0):,.0f}" if p else "-"

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from app.platform.config import LakehouseConfig
     from app.platform.lakehouse import Lakehouse
 
-STREAMED = (*settings.BRONZE, *settings.SILVER, *settings.GOLD)
+STREAMED = tuple(settings.STREAMS)
 
 
 def table_rows(lh: Lakehouse) -> dict[str, int | None]:
@@ -45,10 +45,10 @@ def _latest(names: list[str], folder: str) -> int | None:
     return max(ids) if ids else None
 
 
-def checkpoint_position(lh: Lakehouse, table: str) -> dict[str, Any]:
+def checkpoint_position(lh: Lakehouse, stream: str) -> dict[str, Any]:
     """Latest planned and committed batch ids and the source offsets of the latest batch."""
     store = lh.store("checkpoint")
-    base = f"checkpoints/{table}/"
+    base = f"checkpoints/{stream}/"
     names = store.list(base)
     planned = _latest(names, f"{base}offsets/")
     committed = _latest(names, f"{base}commits/")
@@ -84,13 +84,13 @@ def print_status(config: LakehouseConfig) -> None:
     for table, n in rows.items():
         print(f"  {table:<22} {'(missing)' if n is None else f'{n:>12,} rows'}")
     print(f"streams (checkpoints under {lh.path('checkpoint', 'checkpoints')}):")
-    for table in STREAMED:
-        pos = checkpoint_position(lh, table)
+    for stream in STREAMED:
+        pos = checkpoint_position(lh, stream)
         if pos["batch"] is None:
-            print(f"  {table:<22} no checkpoint yet")
+            print(f"  {stream:<22} no checkpoint yet")
             continue
         sources = ", ".join(_short(o) for o in pos["offsets"])
         print(
-            f"  {table:<22} batch {pos['batch']} (committed {pos['committed']}) "
+            f"  {stream:<22} batch {pos['batch']} (committed {pos['committed']}) "
             f"sources: {sources}"
         )

@@ -1,25 +1,30 @@
 """Gold: workout_bpm_summary, exactly one row per completed session with readings.
 
-Not a streaming aggregation (in append mode behind a watermark, the last
-sessions of a run would never appear: nothing later moves the watermark past
-them). Each micro-batch only says what changed, and pays for that alone:
+Written in the same micro-batch as workout_bpm (``app.pipeline.sessions``),
+by the stream ``workout_bpm_and_summary``. Not a streaming aggregation (in
+append mode behind a watermark, the last sessions of a run would never
+appear: nothing later moves the watermark past them). Each micro-batch only
+says what changed, and pays for that alone:
 
-- sessions with new workout_bpm rows: their readings are read back from
-  workout_bpm (only the files of their hours), aggregated, joined with the
-  user's bins and MERGEd (update or insert). A session gets its row in the
-  batch its readings arrive; late readings correct it.
-- users whose bins changed (the user_bins change feed): their summary rows
-  get the new age, gender, city and state by a MERGE on user_id, without
-  re-aggregating any reading; a deleted profile leaves NULL attributes.
+- sessions the batch recomputed for workout_bpm: that recomputation holds
+  every reading of each session, so their summary rows are aggregated from it
+  (nothing is read back), joined with the user's bins and MERGEd (update or
+  insert). A session gets its row in the batch its readings arrive; late
+  readings correct it.
+- users whose bins changed (the user_bins change feed, one of the stream's
+  sources): their summary rows get the new age, gender, city and state by a
+  MERGE on user_id, without re-aggregating any reading; a deleted profile
+  leaves NULL attributes. One query does both, one batch after another, so a
+  bins change committed after a batch read user_bins reaches the rows that
+  batch wrote in the next batch.
 Replaying a batch rewrites the same values.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from app.pipeline import merge, prune
+from app.pipeline import merge, prune, sessions
 from app.pipeline.streaming import BatchFunction, Trigger, start
 
 if TYPE_CHECKING:
@@ -42,48 +47,12 @@ SUMMARY_COLUMNS = (
 )
 
 
-def changes(lh: Lakehouse) -> DataFrame:
-    """Changed sessions (keys and times), and users whose bins changed (workout_id NULL)."""
+def summarize(readings: DataFrame, bins: DataFrame) -> DataFrame:
+    """Summary rows from every reading of some sessions (workout_bpm columns) and users' bins."""
     from pyspark.sql import functions as F
 
-    spark = lh.spark
-    sessions = spark.readStream.table(lh.table("workout_bpm")).select(
-        F.col("user_id").cast("bigint").alias("user_id"), "workout_id", "session_id",
-        "start_time", "end_time",
-    )
-    users = (
-        spark.readStream.option("readChangeFeed", "true")
-        .table(lh.table("user_bins"))
-        .select("user_id")
-    )
-    return sessions.unionByName(users, allowMissingColumns=True)
-
-
-def _in_sessions(spans: list[tuple[int, int, int, datetime, datetime]]) -> str:
-    """A literal predicate on workout_bpm for these sessions (prunes by time, then by user)."""
-    hours = {
-        b
-        for *_, lo, hi in spans
-        for b in range(int(lo.timestamp() // prune.BUCKET_SECONDS),
-                       int(hi.timestamp() // prune.BUCKET_SECONDS) + 1)
-    }
-    return (
-        f"{prune.in_ranges('time', prune.ranges_of_buckets(hours))} AND "
-        f"{prune.in_list('user_id', {s[0] for s in spans})}"
-    )
-
-
-def summarize(lh: Lakehouse, sessions: DataFrame, users: set[int], where: str) -> DataFrame:
-    """Summary rows of ``sessions`` from the workout_bpm rows matching ``where``."""
-    from pyspark.sql import functions as F
-
-    spark = lh.spark
     stats = (
-        spark.read.table(lh.table("workout_bpm"))
-        .where(where)
-        .withColumn("user_id", F.col("user_id").cast("bigint"))
-        .join(F.broadcast(sessions), KEYS, "left_semi")
-        .groupBy(*KEYS)
+        readings.groupBy(*KEYS)
         .agg(
             F.min("heartrate").alias("min_bpm"),
             F.avg("heartrate").alias("avg_bpm"),
@@ -91,9 +60,7 @@ def summarize(lh: Lakehouse, sessions: DataFrame, users: set[int], where: str) -
             F.count("heartrate").alias("num_recordings"),
         )
     )
-    return stats.join(F.broadcast(user_bins(lh, users)), "user_id", "left").select(
-        *SUMMARY_COLUMNS
-    )
+    return stats.join(F.broadcast(bins), "user_id", "left").select(*SUMMARY_COLUMNS)
 
 
 def user_bins(lh: Lakehouse, user_ids: set[int]) -> DataFrame:
@@ -109,45 +76,58 @@ def user_bins(lh: Lakehouse, user_ids: set[int]) -> DataFrame:
     return ids.join(F.broadcast(bins), "user_id", "left")
 
 
-def make_upsert(lh: Lakehouse) -> BatchFunction:
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        facts = batch.distinct().collect()
-        spans = sorted(
-            {(f.user_id, f.workout_id, f.session_id, f.start_time, f.end_time)
-             for f in facts if f.workout_id is not None}
+def update_bins(lh: Lakehouse, user_ids: set[int]) -> None:
+    """The users' summary rows get their current bins (no reading is re-aggregated)."""
+    (
+        merge.delta_table(lh, "workout_bpm_summary")
+        .alias("t")
+        .merge(
+            user_bins(lh, user_ids).alias("s"),
+            f"t.user_id = s.user_id AND {prune.in_list('t.user_id', user_ids)}",
         )
-        changed_users = sorted({f.user_id for f in facts if f.workout_id is None})
-        spark = lh.spark
-        if changed_users:
-            (
-                merge.delta_table(lh, "workout_bpm_summary")
-                .alias("t")
-                .merge(
-                    user_bins(lh, set(changed_users)).alias("s"),
-                    f"t.user_id = s.user_id AND {prune.in_list('t.user_id', changed_users)}",
-                )
-                .whenMatchedUpdate(set={c: f"s.{c}" for c in BINS})
-                .execute()
-            )
-        if spans:
-            sessions = spark.createDataFrame(
-                [s[:3] for s in spans], "user_id BIGINT, workout_id INT, session_id INT"
-            )
-            rows = summarize(lh, sessions, {s[0] for s in spans}, _in_sessions(spans))
-            users = prune.in_list("t.user_id", {s[0] for s in spans})
-            (
-                merge.delta_table(lh, "workout_bpm_summary")
-                .alias("t")
-                .merge(rows.alias("s"), f"{merge.on(KEYS)} AND {users}")
-                .whenMatchedUpdateAll()
-                .whenNotMatchedInsertAll()
-                .execute()
-            )
+        .whenMatchedUpdate(set={c: f"s.{c}" for c in BINS})
+        .execute()
+    )
+
+
+def upsert_sessions(lh: Lakehouse, readings: DataFrame) -> None:
+    """Summary rows of the sessions ``readings`` holds every reading of (update or insert)."""
+    user_ids = {r.user_id for r in readings.select("user_id").distinct().collect()}
+    if not user_ids:
+        return
+    rows = summarize(readings, user_bins(lh, user_ids))
+    (
+        merge.delta_table(lh, "workout_bpm_summary")
+        .alias("t")
+        .merge(rows.alias("s"), f"{merge.on(KEYS)} AND {prune.in_list('t.user_id', user_ids)}")
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
+
+
+def make_upsert(lh: Lakehouse) -> BatchFunction:
+    """workout_bpm, then gold, for one batch of changes (``sessions.change_keys``)."""
+
+    def upsert(batch: DataFrame, batch_id: int) -> None:
+        facts = sessions.facts_of(batch)
+        changed_bins = {f.user_id for f in facts if f.kind == "bins"}
+        if changed_bins:
+            update_bins(lh, changed_bins)
+        readings = sessions.write_workout_bpm(lh, facts)
+        if readings is not None:
+            try:
+                upsert_sessions(lh, readings)
+            finally:
+                readings.unpersist()
 
     return upsert
 
 
-def start_stream(lh: Lakehouse, table: str, trigger: Trigger) -> StreamingQuery:
-    if table != "workout_bpm_summary":
-        raise ValueError(f"gold has no table {table!r}")
-    return start(lh, table, changes(lh), make_upsert(lh), trigger, "gold")
+STREAM = "workout_bpm_and_summary"
+
+
+def start_stream(lh: Lakehouse, stream: str, trigger: Trigger) -> StreamingQuery:
+    if stream != STREAM:
+        raise ValueError(f"no stream {stream!r} writes gold")
+    return start(lh, stream, sessions.change_keys(lh), make_upsert(lh), trigger, "gold")

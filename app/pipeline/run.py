@@ -1,10 +1,10 @@
 """The run entry point: environment, run type (once | stream) and processing time.
 
 - once: setup (idempotent), the history loader, then every stream with an
-  available-now trigger, layer after layer (silver in dependency stages), each
-  layer waiting for the previous one to finish.
-- stream: every stream continuously with a processing-time trigger, each in
-  its layer's scheduler pool (bronze, silver, gold).
+  available-now trigger, stage after stage (``settings.STAGES``), each
+  waiting for the previous one to finish.
+- stream: every stream (``settings.STREAMS``) continuously with a
+  processing-time trigger, each in its layer's scheduler pool.
 """
 
 from __future__ import annotations
@@ -30,15 +30,12 @@ log = logging.getLogger(__name__)
 Starter = Callable[["Lakehouse", str, Trigger], "StreamingQuery"]
 STARTERS: dict[str, Starter] = {
     **dict.fromkeys(settings.BRONZE, bronze.start_stream),
-    **dict.fromkeys(settings.SILVER, silver.start_stream),
-    **dict.fromkeys(settings.GOLD, gold.start_stream),
+    **dict.fromkeys(
+        ("users", "gym_logs", "user_profile", "heart_rate", "workouts"), silver.start_stream
+    ),
+    "workout_bpm_and_summary": gold.start_stream,
 }
-# Layer after layer; inside a layer, the tables of one stage run side by side.
-STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("bronze", settings.BRONZE),
-    *((f"silver-{i + 1}", stage) for i, stage in enumerate(settings.SILVER_STAGES)),
-    ("gold", settings.GOLD),
-)
+STAGES = settings.STAGES
 
 
 def prepare(lh: Lakehouse) -> int:
@@ -68,9 +65,9 @@ def _load_history(lh: Lakehouse) -> int:
     return 0
 
 
-def run_stage(lh: Lakehouse, tables: tuple[str, ...], trigger: Trigger = AVAILABLE_NOW) -> None:
-    """Start the tables' streams available-now and wait for all of them to finish."""
-    queries = [STARTERS[t](lh, t, trigger) for t in tables]
+def run_stage(lh: Lakehouse, streams: tuple[str, ...], trigger: Trigger = AVAILABLE_NOW) -> None:
+    """Start the streams available-now and wait for all of them to finish."""
+    queries = [STARTERS[s](lh, s, trigger) for s in streams]
     try:
         for q in queries:
             q.awaitTermination()
@@ -89,8 +86,7 @@ def run_once(lh: Lakehouse) -> dict[str, float]:
     for layer, tables in STAGES:
         t0 = time.perf_counter()
         run_stage(lh, tables)
-        key = layer.split("-")[0]
-        timings[key] = timings.get(key, 0.0) + time.perf_counter() - t0
+        timings[layer] = time.perf_counter() - t0
     return timings
 
 
@@ -178,7 +174,7 @@ def start_all(
 
 
 def active_queries(lh: Lakehouse) -> dict[str, StreamingQuery]:
-    """This lakehouse's running queries by table name."""
+    """This lakehouse's running queries by stream name."""
     prefix = query_name(lh, "")
     return {
         q.name[len(prefix):]: q

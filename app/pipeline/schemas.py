@@ -94,15 +94,15 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "heart_rate": ("device_id BIGINT, time TIMESTAMP, heartrate DOUBLE, valid BOOLEAN", ()),
     "workouts": (
-        "user_id INT, workout_id INT, time TIMESTAMP, action STRING, session_id INT",
+        "user_id BIGINT, workout_id INT, time TIMESTAMP, action STRING, session_id INT",
         (),
     ),
     "completed_workouts": (
-        "user_id INT, workout_id INT, session_id INT, start_time TIMESTAMP, end_time TIMESTAMP",
+        "user_id BIGINT, workout_id INT, session_id INT, start_time TIMESTAMP, end_time TIMESTAMP",
         (),
     ),
     "workout_bpm": (
-        "user_id INT, workout_id INT, session_id INT, start_time TIMESTAMP, "
+        "user_id BIGINT, workout_id INT, session_id INT, start_time TIMESTAMP, "
         "end_time TIMESTAMP, time TIMESTAMP, heartrate DOUBLE",
         (),
     ),

@@ -9,9 +9,10 @@ poisoned by one implausible event time. Here instead each stream only says
 affect and computes exactly those sessions from the Delta tables, reading
 only the files the change can touch (``app.pipeline.prune``):
 
-- completed_workouts: new workout events -> their (user, workout, session)
-  keys -> the events of those keys within ``SESSION_MAX`` -> start/stop pairs.
-- workout_bpm: three change streams in one query:
+- completed_workouts (in the workouts batch): new workout events -> their
+  (user, workout, session) keys -> the events of those keys within
+  ``SESSION_MAX`` -> start/stop pairs.
+- workout_bpm (with gold, ``app.pipeline.gold``): three change streams in one query:
   new readings (heart_rate) -> the sessions of their devices at those times;
   new sessions (completed_workouts) -> their readings;
   new users (users) -> their sessions -> their readings.
@@ -34,7 +35,6 @@ from app.pipeline import merge, prune, settings
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from app.pipeline.streaming import BatchFunction
     from app.platform.lakehouse import Lakehouse
 
 SESSION_KEYS = ["user_id", "workout_id", "session_id"]
@@ -64,41 +64,42 @@ def pair_sessions(events: DataFrame) -> DataFrame:
     )
 
 
-def completed_workouts(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
+def complete_workouts(lh: Lakehouse, changed: DataFrame) -> None:
+    """Write the sessions the ``changed`` workout events complete (insert-if-new).
+
+    ``changed``: workout events just written to workouts (cheap to read twice,
+    e.g. persisted). Their (user, workout, session) keys are paired from the
+    workouts table, read only within ``SESSION_MAX`` of the changed hours.
+    """
+    from pyspark.sql import functions as F
+
     spark = lh.spark
-    changes = spark.readStream.table(lh.table("workouts")).select(*SESSION_KEYS, "time")
-
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        from pyspark.sql import functions as F
-
-        facts = batch.select(*SESSION_KEYS, prune.bucket_of(F.col("time")).alias("b")).distinct()
-        rows = facts.collect()
-        if not rows:
+    facts = changed.select(*SESSION_KEYS, prune.bucket_of(F.col("time")).alias("b")).distinct()
+    rows = facts.collect()
+    if not rows:
+        return
+    hours = prune.ranges_of_buckets(r.b for r in rows)
+    # The other event of a pair lies within SESSION_MAX of this one.
+    window = prune.widen(hours, session_max(), session_max())
+    keys = spark.createDataFrame(
+        sorted({(r.user_id, r.workout_id, r.session_id) for r in rows}),
+        "user_id BIGINT, workout_id INT, session_id INT",
+    )
+    events = (
+        spark.read.table(lh.table("workouts"))
+        .where(prune.in_ranges("time", window))
+        .join(F.broadcast(keys), SESSION_KEYS, "left_semi")
+    )
+    pairs = pair_sessions(events).dropDuplicates(SESSION_KEYS).persist()
+    try:
+        if pairs.isEmpty():  # starts whose stop has not come yet: nothing to write
             return
-        hours = prune.ranges_of_buckets(r.b for r in rows)
-        # The other event of a pair lies within SESSION_MAX of this one.
-        window = prune.widen(hours, session_max(), session_max())
-        keys = spark.createDataFrame(
-            sorted({(r.user_id, r.workout_id, r.session_id) for r in rows}),
-            "user_id INT, workout_id INT, session_id INT",
+        merge.insert_new(
+            lh, "completed_workouts", pairs, SESSION_KEYS, "start_time",
+            ranges=prune.widen(hours, session_max(), timedelta(0)),
         )
-        events = (
-            spark.read.table(lh.table("workouts"))
-            .where(prune.in_ranges("time", window))
-            .join(F.broadcast(keys), SESSION_KEYS, "left_semi")
-        )
-        pairs = pair_sessions(events).dropDuplicates(SESSION_KEYS).persist()
-        try:
-            if pairs.isEmpty():  # starts whose stop has not come yet: nothing to write
-                return
-            merge.insert_new(
-                lh, "completed_workouts", pairs, SESSION_KEYS, "start_time",
-                ranges=prune.widen(hours, session_max(), timedelta(0)),
-            )
-        finally:
-            pairs.unpersist()
-
-    return changes, upsert
+    finally:
+        pairs.unpersist()
 
 
 # --- workout_bpm -----------------------------------------------------------------
@@ -115,7 +116,7 @@ def readings_in_sessions(readings: DataFrame, sessions: DataFrame) -> DataFrame:
         F.broadcast(sessions),
         F.expr("r_device_id = device_id AND time > start_time AND time <= end_time"),
     ).select(
-        F.col("user_id").cast("int").alias("user_id"),
+        "user_id",
         "workout_id", "session_id", "start_time", "end_time", "time", "heartrate",
     )
 
@@ -149,7 +150,10 @@ def _hours(spans: list[tuple[int, datetime, datetime]]) -> set[int]:
 
 
 def change_keys(lh: Lakehouse) -> DataFrame:
-    """One stream of what changed: new readings, new sessions, new users."""
+    """One stream of what changed: new readings, sessions and users, and changed user bins.
+
+    The bins (kind ``bins``) only concern gold (``app.pipeline.gold``).
+    """
     from pyspark.sql import functions as F
 
     spark = lh.spark
@@ -160,14 +164,20 @@ def change_keys(lh: Lakehouse) -> DataFrame:
     )
     sessions = spark.readStream.table(lh.table("completed_workouts")).select(
         F.lit("session").alias("kind"),
-        F.col("user_id").cast("bigint").alias("user_id"),
-        "workout_id", "session_id", F.col("start_time").alias("time"),
+        "user_id", "workout_id", "session_id", F.col("start_time").alias("time"),
     )
     users = spark.readStream.table(lh.table("users")).select(
         F.lit("user").alias("kind"), "user_id", "device_id"
     )
-    return readings.unionByName(sessions, allowMissingColumns=True).unionByName(
-        users, allowMissingColumns=True
+    bins = (
+        spark.readStream.option("readChangeFeed", "true")
+        .table(lh.table("user_bins"))
+        .select(F.lit("bins").alias("kind"), "user_id")
+    )
+    return (
+        readings.unionByName(sessions, allowMissingColumns=True)
+        .unionByName(users, allowMissingColumns=True)
+        .unionByName(bins, allowMissingColumns=True)
     )
 
 
@@ -177,7 +187,6 @@ def affected_sessions(lh: Lakehouse, facts: list) -> DataFrame | None:  # type: 
     ``facts``: distinct (kind, device_id, user_id, workout_id, session_id, b)
     rows of the batch, ``b`` the hour of a reading or of a session's start.
     """
-    from pyspark.sql import functions as F
 
     spark = lh.spark
     reading_hours: dict[int, set[int]] = {}
@@ -188,7 +197,7 @@ def affected_sessions(lh: Lakehouse, facts: list) -> DataFrame | None:  # type: 
             reading_hours.setdefault(f.device_id, set()).add(f.b)
         elif f.kind == "session":
             session_hours.setdefault(f.user_id, set()).add(f.b)
-        else:
+        elif f.kind == "user":
             new_users.add(f.user_id)
     clauses = []
     involved = set(session_hours) | new_users
@@ -224,8 +233,7 @@ def affected_sessions(lh: Lakehouse, facts: list) -> DataFrame | None:  # type: 
     sessions = (
         spark.read.table(lh.table("completed_workouts"))
         .where(" OR ".join(clauses))
-        .select(F.col("user_id").cast("bigint").alias("user_id"), "workout_id", "session_id",
-                "start_time", "end_time")
+        .select("user_id", "workout_id", "session_id", "start_time", "end_time")
     )
     devices = (
         spark.read.table(lh.table("users"))
@@ -235,30 +243,41 @@ def affected_sessions(lh: Lakehouse, facts: list) -> DataFrame | None:  # type: 
     return sessions.join(devices, "user_id").dropDuplicates(SESSION_KEYS)
 
 
-def workout_bpm(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        from pyspark.sql import functions as F
+def facts_of(batch: DataFrame) -> list:  # type: ignore[type-arg]
+    """The distinct (kind, device_id, user_id, workout_id, session_id, hour) of a change batch."""
+    from pyspark.sql import functions as F
 
-        facts = (
-            batch.select("kind", "device_id", "user_id", "workout_id", "session_id",
-                         prune.bucket_of(F.col("time")).alias("b"))
-            .distinct()
-            .collect()
+    return (
+        batch.select("kind", "device_id", "user_id", "workout_id", "session_id",
+                     prune.bucket_of(F.col("time")).alias("b"))
+        .distinct()
+        .collect()
+    )
+
+
+def write_workout_bpm(lh: Lakehouse, facts: list) -> DataFrame | None:  # type: ignore[type-arg]
+    """Recompute the sessions ``facts`` affect; insert their new workout_bpm rows.
+
+    Returns every reading of those sessions (persisted: the caller unpersists
+    it), or None when the changes affect no session.
+    """
+    sessions = affected_sessions(lh, facts)
+    if sessions is None:
+        return None
+    sessions = sessions.persist()
+    try:
+        spans = [(r.device_id, r.start_time, r.end_time) for r in sessions.collect()]
+        if not spans:
+            return None  # readings outside any completed session (yet)
+        rows = (
+            readings_in_sessions(session_readings(lh, spans), sessions)
+            .dropDuplicates(BPM_KEYS)
+            .persist()
         )
-        sessions = affected_sessions(lh, facts)
-        if sessions is None:
-            return
-        sessions = sessions.persist()
-        try:
-            spans = [(r.device_id, r.start_time, r.end_time) for r in sessions.collect()]
-            if not spans:
-                return  # readings outside any completed session (yet)
-            rows = readings_in_sessions(session_readings(lh, spans), sessions)
-            merge.insert_new(
-                lh, "workout_bpm", rows.dropDuplicates(BPM_KEYS), BPM_KEYS, "time",
-                ranges=prune.ranges_of_buckets(_hours(spans)),
-            )
-        finally:
-            sessions.unpersist()
-
-    return change_keys(lh), upsert
+        merge.insert_new(
+            lh, "workout_bpm", rows, BPM_KEYS, "time",
+            ranges=prune.ranges_of_buckets(_hours(spans)),
+        )
+        return rows
+    finally:
+        sessions.unpersist()

@@ -6,8 +6,9 @@
 - heart_rate, workouts: the dense event streams, deduplicated within the batch
   and MERGEd insert-only on their key, reading only the target files of the
   hours the batch touches.
-- completed_workouts, workout_bpm: keys-of-change joins (``app.pipeline.sessions``).
-- user_bins: SCD type 1 from the user_profile change feed.
+- completed_workouts: written in the workouts batch (``app.pipeline.sessions``).
+- user_bins: SCD type 1, written in the user_profile batch from the profiles it touched.
+- workout_bpm: a keys-of-change join written with gold (``app.pipeline.gold``).
 No stream here keeps state or a watermark: their event times are not one
 clock (a user registers long before working out, a reading lands late), and a
 single implausible time would otherwise move a watermark past every good row.
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from app.pipeline import merge, sessions
+from app.pipeline import merge, prune, sessions
 from app.pipeline.schemas import VALUE_SCHEMAS
 from app.pipeline.streaming import BatchFunction, Trigger, start
 
@@ -145,12 +146,7 @@ def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
         "update_type",
     )
 
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        changes = _newest(
-            batch.where(F.col("update_type").isin("new", "update", "delete")),
-            ["user_id"],
-            [F.col("updated").desc()],
-        )
+    def merge_profiles(changes: DataFrame) -> None:
         values = {c: f"s.{c}" for c in PROFILE_COLUMNS}
         (
             merge.delta_table(lh, "user_profile")
@@ -162,6 +158,18 @@ def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
             .whenNotMatchedInsert(condition="s.update_type <> 'delete'", values=values)
             .execute()
         )
+
+    def upsert(batch: DataFrame, batch_id: int) -> None:
+        changes = _newest(
+            batch.where(F.col("update_type").isin("new", "update", "delete")),
+            ["user_id"],
+            [F.col("updated").desc()],
+        ).persist()
+        try:
+            merge_profiles(changes)
+            write_user_bins(lh, {r.user_id for r in changes.select("user_id").collect()})
+        finally:
+            changes.unpersist()
 
     return df, upsert
 
@@ -198,13 +206,25 @@ def workouts(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
     from pyspark.sql import functions as F
 
     df = _bronze_topic(lh, "workout").select(
-        "user_id",
+        # The topic declares an INT (bronze checks that); every table holds BIGINT user ids.
+        F.col("user_id").cast("bigint").alias("user_id"),
         "workout_id",
         F.col("timestamp").cast("timestamp").alias("time"),
         "action",
         "session_id",
     )
-    return df, insert_events(lh, "workouts", ["user_id", "time"])
+
+    def upsert(batch: DataFrame, batch_id: int) -> None:
+        rows = batch.dropDuplicates(["user_id", "time"]).persist()
+        try:
+            merge.insert_new(lh, "workouts", rows, ["user_id", "time"], time_column="time")
+            # completed_workouts in the same batch: a stop completes its session as
+            # soon as it is in workouts (one query and one hop fewer to gold).
+            sessions.complete_workouts(lh, rows)
+        finally:
+            rows.unpersist()
+
+    return df, upsert
 
 
 # --- user_bins (SCD type 1) ----------------------------------------------------
@@ -231,41 +251,45 @@ def age_bin(age: Column) -> Column:
     return out.when(age >= 95, "95+")
 
 
-def user_bins(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
+def write_user_bins(lh: Lakehouse, user_ids: set[int]) -> None:
+    """SCD type 1: the bins of ``user_ids`` recomputed from their current profiles.
+
+    Runs in user_profile's micro-batch, after its MERGE, for the users it
+    touched: a profile's current row is what the newest-wins MERGE kept, so
+    its bins follow from it alone (a deleted profile deletes the user's bins).
+    Rows only change when a value does, so gold, which reads user_bins' change
+    feed, hears of real changes only. Replaying a batch rewrites nothing.
+    """
     from pyspark.sql import functions as F
 
-    df = (
-        lh.spark.readStream.option("readChangeFeed", "true")
-        .table(lh.table("user_profile"))
-        .where("_change_type <> 'update_preimage'")
+    if not user_ids:
+        return
+    spark = lh.spark
+    current = (
+        spark.read.table(lh.table("user_profile"))
+        .where(prune.in_list("user_id", user_ids))
         .select(
             "user_id",
             age_bin(age_years(F.col("dob"), F.col("updated"))).alias("age"),
-            "gender",
-            "city",
-            "state",
-            "_change_type",
-            "_commit_version",
-            "updated",
+            "gender", "city", "state", F.lit(True).alias("present"),
         )
     )
+    ids = spark.createDataFrame([(u,) for u in sorted(user_ids)], "user_id BIGINT")
+    bins = ids.join(F.broadcast(current), "user_id", "left")
+    values = {c: f"s.{c}" for c in BIN_COLUMNS}
+    differs = " OR ".join(f"NOT (t.{c} <=> s.{c})" for c in BIN_COLUMNS[1:])
+    (
+        merge.delta_table(lh, "user_bins")
+        .alias("t")
+        .merge(bins.alias("s"), f"t.user_id = s.user_id AND {prune.in_list('t.user_id', user_ids)}")
+        .whenMatchedDelete(condition="s.present IS NULL")
+        .whenMatchedUpdate(condition=differs, set=values)
+        .whenNotMatchedInsert(condition="s.present", values=values)
+        .execute()
+    )
 
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        latest = _newest(
-            batch, ["user_id"], [F.col("_commit_version").desc(), F.col("updated").desc()]
-        )
-        values = {c: f"s.{c}" for c in ("user_id", "age", "gender", "city", "state")}
-        (
-            merge.delta_table(lh, "user_bins")
-            .alias("t")
-            .merge(latest.alias("s"), "t.user_id = s.user_id")
-            .whenMatchedDelete(condition="s._change_type = 'delete'")
-            .whenMatchedUpdate(set=values)
-            .whenNotMatchedInsert(condition="s._change_type <> 'delete'", values=values)
-            .execute()
-        )
 
-    return df, upsert
+BIN_COLUMNS = ("user_id", "age", "gender", "city", "state")
 
 
 BUILDERS: dict[str, Callable[[Lakehouse], tuple[DataFrame, BatchFunction]]] = {
@@ -274,9 +298,6 @@ BUILDERS: dict[str, Callable[[Lakehouse], tuple[DataFrame, BatchFunction]]] = {
     "user_profile": user_profile,
     "heart_rate": heart_rate,
     "workouts": workouts,
-    "completed_workouts": sessions.completed_workouts,
-    "workout_bpm": sessions.workout_bpm,
-    "user_bins": user_bins,
 }
 
 

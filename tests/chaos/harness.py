@@ -46,7 +46,7 @@ from tests.chaos.processes import (
 )
 from tests.chaos.schedule import Kill, plan
 
-STREAMED = (*settings.BRONZE, *settings.SILVER, *settings.GOLD)
+STREAMED = tuple(settings.STREAMS)
 DEFAULT_ROUNDS = {"local": 20, "azurite": 5}
 
 

@@ -62,8 +62,9 @@ def test_hand_worked_set_once_then_idempotent(local_lakehouse):
 
     # make status: every table's rows, each stream's checkpoint position.
     assert status.table_rows(lh)["kafka_multiplex_bz"] == 9
-    pos = status.checkpoint_position(lh, "workout_bpm_summary")
-    assert pos["committed"] == pos["batch"] and len(pos["offsets"]) == 2  # two Delta sources
+    pos = status.checkpoint_position(lh, "workout_bpm_and_summary")
+    # Four Delta sources: heart_rate, completed_workouts, users, user_bins' change feed.
+    assert pos["committed"] == pos["batch"] and len(pos["offsets"]) == 4
 
     # Running again with no new data changes no table.
     before = snapshot(lh)
