@@ -84,13 +84,14 @@ def print_status(config: LakehouseConfig) -> None:
     for table, n in rows.items():
         print(f"  {table:<22} {'(missing)' if n is None else f'{n:>12,} rows'}")
     print(f"streams (checkpoints under {lh.path('checkpoint', 'checkpoints')}):")
+    width = max(map(len, STREAMED)) + 1
     for stream in STREAMED:
         pos = checkpoint_position(lh, stream)
         if pos["batch"] is None:
-            print(f"  {stream:<22} no checkpoint yet")
+            print(f"  {stream:<{width}} no checkpoint yet")
             continue
         sources = ", ".join(_short(o) for o in pos["offsets"])
         print(
-            f"  {stream:<22} batch {pos['batch']} (committed {pos['committed']}) "
+            f"  {stream:<{width}} batch {pos['batch']} (committed {pos['committed']}) "
             f"sources: {sources}"
         )

@@ -16,10 +16,10 @@ OFFSETS = (
 def test_checkpoint_position_and_print(local_lakehouse, capsys):
     lh = local_lakehouse
     store = lh.store("checkpoint")
-    store.put_bytes("checkpoints/workout_bpm_summary/offsets/4", OFFSETS.encode())
-    store.put_bytes("checkpoints/workout_bpm_summary/offsets/5", OFFSETS.encode())
-    store.put_bytes("checkpoints/workout_bpm_summary/commits/4", b"v1\n{}\n")
-    pos = status.checkpoint_position(lh, "workout_bpm_summary")
+    store.put_bytes("checkpoints/workout_bpm_and_summary/offsets/4", OFFSETS.encode())
+    store.put_bytes("checkpoints/workout_bpm_and_summary/offsets/5", OFFSETS.encode())
+    store.put_bytes("checkpoints/workout_bpm_and_summary/commits/4", b"v1\n{}\n")
+    pos = status.checkpoint_position(lh, "workout_bpm_and_summary")
     assert pos["batch"] == 5 and pos["committed"] == 4
     assert pos["offsets"][0]["reservoirVersion"] == 7 and pos["offsets"][1] == {"logOffset": 3}
     assert status.checkpoint_position(lh, "users") == {
@@ -28,4 +28,5 @@ def test_checkpoint_position_and_print(local_lakehouse, capsys):
     status.print_status(lh.config)
     out = capsys.readouterr().out
     assert "(missing)" in out  # no tables were set up in this schema
-    assert "workout_bpm_summary    batch 5 (committed 4) sources: delta v7/-1, files log 3" in out
+    assert "workout_bpm_and_summary  batch 5 (committed 4) sources: delta v7/-1, files log 3" in out
+    assert "  users                    no checkpoint yet" in out
