@@ -109,17 +109,26 @@ def upsert_sessions(lh: Lakehouse, readings: DataFrame) -> None:
 def make_upsert(lh: Lakehouse) -> BatchFunction:
     """workout_bpm, then gold, for one batch of changes (``sessions.change_keys``)."""
 
+    # A summary only changes when its session's workout_bpm rows do: a batch that
+    # inserted none (say, readings of a device in hours that overlap sessions
+    # already complete) leaves gold alone. Except the first batch of a run: it
+    # may replay a batch whose workout_bpm write committed and whose gold write
+    # did not (the process died between the two; tests/pipeline/test_run.py).
+    first_of_run = [True]
+
     def upsert(batch: DataFrame, batch_id: int) -> None:
         facts = sessions.facts_of(batch)
         changed_bins = {f.user_id for f in facts if f.kind == "bins"}
         if changed_bins:
             update_bins(lh, changed_bins)
-        readings = sessions.write_workout_bpm(lh, facts)
+        readings, inserted = sessions.write_workout_bpm(lh, facts)
         if readings is not None:
             try:
-                upsert_sessions(lh, readings)
+                if inserted != 0 or first_of_run[0]:
+                    upsert_sessions(lh, readings)
             finally:
                 readings.unpersist()
+        first_of_run[0] = False
 
     return upsert
 

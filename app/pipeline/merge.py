@@ -38,24 +38,34 @@ def insert_new(
     keys: Sequence[str],
     time_column: str | None = None,
     ranges: Sequence[prune.Range] | None = None,
-) -> None:
-    """Insert the rows of ``rows`` whose ``keys`` are not in ``table`` yet.
+) -> int | None:
+    """Insert the rows of ``rows`` whose ``keys`` are not in ``table`` yet; returns how many.
 
     With ``time_column``, only target files that hold times in ``ranges`` are
     read (the ranges are computed from ``rows`` when not given; the rows must
-    then be cheap to read twice, e.g. persisted).
+    then be cheap to read twice, e.g. persisted). The count comes from the
+    MERGE's own metrics (None if this Delta version reports none).
     """
     condition = on(keys)
     if time_column is not None:
         if ranges is None:
             ranges = prune.time_ranges(rows, time_column)
         if not ranges:
-            return  # nothing to write
+            return 0  # nothing to write
         condition += " AND " + prune.in_ranges(f"t.{time_column}", ranges)
-    (
+    metrics = (
         delta_table(lh, table)
         .alias("t")
         .merge(rows.alias("s"), condition)
         .whenNotMatchedInsertAll()
         .execute()
     )
+    return inserted_rows(metrics)
+
+
+def inserted_rows(metrics: DataFrame | None) -> int | None:
+    """``num_inserted_rows`` of a MERGE's metrics row (a local relation: no Spark job)."""
+    if metrics is None or "num_inserted_rows" not in metrics.columns:
+        return None
+    row = metrics.first()
+    return None if row is None else int(row["num_inserted_rows"])

@@ -255,29 +255,32 @@ def facts_of(batch: DataFrame) -> list:  # type: ignore[type-arg]
     )
 
 
-def write_workout_bpm(lh: Lakehouse, facts: list) -> DataFrame | None:  # type: ignore[type-arg]
+def write_workout_bpm(
+    lh: Lakehouse, facts: list  # type: ignore[type-arg]
+) -> tuple[DataFrame | None, int | None]:
     """Recompute the sessions ``facts`` affect; insert their new workout_bpm rows.
 
     Returns every reading of those sessions (persisted: the caller unpersists
-    it), or None when the changes affect no session.
+    it; None when the changes affect no session) and how many rows were new
+    (None when Delta does not say).
     """
     sessions = affected_sessions(lh, facts)
     if sessions is None:
-        return None
+        return None, 0
     sessions = sessions.persist()
     try:
         spans = [(r.device_id, r.start_time, r.end_time) for r in sessions.collect()]
         if not spans:
-            return None  # readings outside any completed session (yet)
+            return None, 0  # readings outside any completed session (yet)
         rows = (
             readings_in_sessions(session_readings(lh, spans), sessions)
             .dropDuplicates(BPM_KEYS)
             .persist()
         )
-        merge.insert_new(
+        inserted = merge.insert_new(
             lh, "workout_bpm", rows, BPM_KEYS, "time",
             ranges=prune.ranges_of_buckets(_hours(spans)),
         )
-        return rows
+        return rows, inserted
     finally:
         sessions.unpersist()

@@ -82,6 +82,19 @@ def test_hand_worked_set_once_then_idempotent(local_lakehouse):
     assert snapshot(lh, silver_gold) == before
     assert spark.table(lh.table("kafka_multiplex_bz")).count() == 2 * 9
 
+    # The process died after a batch committed workout_bpm and before its gold
+    # write: the replay finds every workout_bpm row there (its MERGE inserts
+    # none) and must still write the summary. Simulated by hand: the batch's
+    # checkpoint commit removed (so it replays), the summary row deleted.
+    store, stream = lh.store("checkpoint"), "workout_bpm_and_summary"
+    last = status.checkpoint_position(lh, stream)["committed"]
+    commits = f"checkpoints/{stream}/commits"
+    assert store.delete_prefix(f"{commits}/{last}") == 1
+    store.delete_prefix(f"{commits}/.{last}.crc")  # the local file system's checksum beside it
+    spark.sql(f"DELETE FROM {lh.table('workout_bpm_summary')}")
+    run.run_stage(lh, (stream,))
+    assert snapshot(lh, silver_gold) == before
+
 
 def test_user_registered_after_the_workout_still_reaches_gold(local_lakehouse):
     """The users file lands after the workout was processed: workout_bpm and gold catch up."""
@@ -138,3 +151,4 @@ def test_streams_interrupted_mid_batch_resume_with_nothing_lost(local_lakehouse)
         validate_set(lh, manifest)
     finally:
         run.stop_gracefully(queries)
+
