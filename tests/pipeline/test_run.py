@@ -66,6 +66,23 @@ def test_hand_worked_set_once_then_idempotent(local_lakehouse):
     # Four Delta sources: heart_rate, completed_workouts, users, user_bins' change feed.
     assert pos["committed"] == pos["batch"] and len(pos["offsets"]) == 4
 
+    # The process died after a batch committed workout_bpm and before its gold
+    # write: the replay finds every workout_bpm row there (its MERGE inserts
+    # none) and must still write the summary. Simulated by hand: the batch's
+    # checkpoint commit removed (so it replays), the summary row deleted.
+    # (The first run wrote everything in its batch 0: that batch is replayed.)
+    store, stream = lh.store("checkpoint"), "workout_bpm_and_summary"
+    last = status.checkpoint_position(lh, stream)["committed"]
+    assert last == 0
+    commits = f"checkpoints/{stream}/commits"
+    assert store.delete_prefix(f"{commits}/{last}") == 1
+    store.delete_prefix(f"{commits}/.{last}.crc")  # the local file system's checksum beside it
+    gold = lh.table("workout_bpm_summary")
+    written = snapshot(lh, ("workout_bpm_summary",))
+    spark.sql(f"DELETE FROM {gold}")
+    run.run_stage(lh, (stream,))
+    assert snapshot(lh, ("workout_bpm_summary",)) == written
+
     # Running again with no new data changes no table.
     before = snapshot(lh)
     run.run_once(lh)
@@ -81,19 +98,6 @@ def test_hand_worked_set_once_then_idempotent(local_lakehouse):
     run.run_once(lh)
     assert snapshot(lh, silver_gold) == before
     assert spark.table(lh.table("kafka_multiplex_bz")).count() == 2 * 9
-
-    # The process died after a batch committed workout_bpm and before its gold
-    # write: the replay finds every workout_bpm row there (its MERGE inserts
-    # none) and must still write the summary. Simulated by hand: the batch's
-    # checkpoint commit removed (so it replays), the summary row deleted.
-    store, stream = lh.store("checkpoint"), "workout_bpm_and_summary"
-    last = status.checkpoint_position(lh, stream)["committed"]
-    commits = f"checkpoints/{stream}/commits"
-    assert store.delete_prefix(f"{commits}/{last}") == 1
-    store.delete_prefix(f"{commits}/.{last}.crc")  # the local file system's checksum beside it
-    spark.sql(f"DELETE FROM {lh.table('workout_bpm_summary')}")
-    run.run_stage(lh, (stream,))
-    assert snapshot(lh, silver_gold) == before
 
 
 def test_user_registered_after_the_workout_still_reaches_gold(local_lakehouse):
