@@ -65,14 +65,22 @@ def users(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
     def upsert(batch: DataFrame, batch_id: int) -> None:
         first = _newest(
             batch.where("user_id IS NOT NULL"), ["user_id"], [F.col("registration_timestamp")]
-        )
-        (
-            merge.delta_table(lh, "users")
-            .alias("t")
-            .merge(first.alias("s"), "t.user_id = s.user_id")
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
+        ).persist()
+        try:
+            # The batch's ids as a literal: the MERGE reads only users files that may hold them.
+            ids = {r.user_id for r in first.select("user_id").collect()}
+            if not ids:
+                return
+            (
+                merge.delta_table(lh, "users")
+                .alias("t")
+                .merge(first.alias("s"),
+                       f"t.user_id = s.user_id AND {prune.in_list('t.user_id', ids)}")
+                .whenNotMatchedInsertAll()
+                .execute()
+            )
+        finally:
+            first.unpersist()
 
     return df, upsert
 
@@ -93,21 +101,28 @@ def gym_logs(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
         # latest valid logout per visit.
         visits = batch.groupBy("mac_address", "gym", "login").agg(
             F.max(F.when(F.col("logout") > F.col("login"), F.col("logout"))).alias("logout")
-        )
-        (
-            merge.delta_table(lh, "gym_logs")
-            .alias("t")
-            .merge(
-                visits.alias("s"),
-                "t.mac_address = s.mac_address AND t.gym = s.gym AND t.login = s.login",
+        ).persist()
+        try:
+            # The hours of the batch's logins as a literal: the MERGE reads only
+            # the gym_logs files of those hours, not every visit ever logged.
+            hours = prune.time_ranges(visits, "login")
+            (
+                merge.delta_table(lh, "gym_logs")
+                .alias("t")
+                .merge(
+                    visits.alias("s"),
+                    "t.mac_address = s.mac_address AND t.gym = s.gym AND t.login = s.login "
+                    f"AND {prune.in_ranges('t.login', hours)}",
+                )
+                .whenMatchedUpdate(
+                    condition="s.logout > t.login AND (t.logout IS NULL OR s.logout > t.logout)",
+                    set={"logout": "s.logout"},
+                )
+                .whenNotMatchedInsertAll()
+                .execute()
             )
-            .whenMatchedUpdate(
-                condition="s.logout > t.login AND (t.logout IS NULL OR s.logout > t.logout)",
-                set={"logout": "s.logout"},
-            )
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
+        finally:
+            visits.unpersist()
 
     return df, upsert
 
@@ -146,12 +161,13 @@ def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
         "update_type",
     )
 
-    def merge_profiles(changes: DataFrame) -> None:
+    def merge_profiles(changes: DataFrame, ids: set[int]) -> None:
         values = {c: f"s.{c}" for c in PROFILE_COLUMNS}
         (
             merge.delta_table(lh, "user_profile")
             .alias("t")
-            .merge(changes.alias("s"), "t.user_id = s.user_id")
+            .merge(changes.alias("s"),
+                   f"t.user_id = s.user_id AND {prune.in_list('t.user_id', ids)}")
             .whenMatchedDelete(condition="s.update_type = 'delete' AND t.updated < s.updated")
             .whenMatchedUpdate(condition="s.update_type <> 'delete' AND t.updated < s.updated",
                                set=values)
@@ -166,8 +182,11 @@ def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
             [F.col("updated").desc()],
         ).persist()
         try:
-            merge_profiles(changes)
-            write_user_bins(lh, {r.user_id for r in changes.select("user_id").collect()})
+            ids = {r.user_id for r in changes.select("user_id").collect() if r.user_id is not None}
+            if not ids:
+                return
+            merge_profiles(changes, ids)
+            write_user_bins(lh, ids)
         finally:
             changes.unpersist()
 
