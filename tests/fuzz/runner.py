@@ -243,8 +243,8 @@ class FuzzRun:
             self._miss(where, table, manifest["counts"][table], got)
         actual = validate.actual_rows(self.lh)
         for name, keys in ROW_KEYS.items():
-            want = Counter(tuple(_num(d[k]) for k in keys) for d in manifest["rows"][name])
-            got_rows = Counter(tuple(_num(d[k]) for k in keys) for d in actual[name])
+            want = validate._rows(manifest["rows"][name], keys)
+            got_rows = validate._rows(actual[name], keys)
             if want != got_rows:
                 missing, extra = want - got_rows, got_rows - want
                 self.summary.lost += sum(missing.values())
@@ -253,11 +253,3 @@ class FuzzRun:
                     f"{where}: {name}: {sum(missing.values())} rows missing (e.g. "
                     f"{list(missing)[:2]}), {sum(extra.values())} unexpected (e.g. "
                     f"{list(extra)[:2]})")
-
-
-def _num(x: Any) -> Any:
-    if isinstance(x, bool) or x is None:
-        return x
-    if isinstance(x, (int, float)):
-        return round(float(x), 9)
-    return x
