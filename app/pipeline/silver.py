@@ -194,18 +194,24 @@ def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
 
 
 # --- heart_rate, workouts: dense events, deduplicated on their key ---------------
-def insert_events(lh: Lakehouse, table: str, keys: list[str]) -> BatchFunction:
+def insert_events(
+    lh: Lakehouse, table: str, keys: list[str],
+    then: Callable[[DataFrame], None] | None = None,
+) -> BatchFunction:
     """Dedupe the micro-batch on ``keys``, insert the rows not in ``table`` yet.
 
     No watermark and no streaming state: a duplicate arriving any time later
     is caught by the MERGE, which reads only the files of the hours the batch
-    touches (``merge.insert_new`` with the ``time`` column).
+    touches (``merge.insert_new`` with the ``time`` column). ``then`` gets the
+    deduplicated rows (persisted) after the insert.
     """
 
     def upsert(batch: DataFrame, batch_id: int) -> None:
         rows = batch.dropDuplicates(keys).persist()
         try:
             merge.insert_new(lh, table, rows, keys, time_column="time")
+            if then is not None:
+                then(rows)
         finally:
             rows.unpersist()
 
@@ -232,18 +238,11 @@ def workouts(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
         "action",
         "session_id",
     )
-
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        rows = batch.dropDuplicates(["user_id", "time"]).persist()
-        try:
-            merge.insert_new(lh, "workouts", rows, ["user_id", "time"], time_column="time")
-            # completed_workouts in the same batch: a stop completes its session as
-            # soon as it is in workouts (one query and one hop fewer to gold).
-            sessions.complete_workouts(lh, rows)
-        finally:
-            rows.unpersist()
-
-    return df, upsert
+    # completed_workouts in the same batch: a stop completes its session as
+    # soon as it is in workouts (one query and one hop fewer to gold).
+    return df, insert_events(
+        lh, "workouts", ["user_id", "time"], then=lambda rows: sessions.complete_workouts(lh, rows)
+    )
 
 
 # --- user_bins (SCD type 1) ----------------------------------------------------
