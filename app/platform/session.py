@@ -138,11 +138,28 @@ def _connect_session(config: LakehouseConfig) -> SparkSession:
     if not url:
         server = _servers.get(config.home)
         if server is None or server.process.poll() is not None:
-            server = start_server(spark_conf(config), config.home_path / "connect")
+            server = start_server(_server_conf(config), config.home_path / "connect")
             _servers[config.home] = server
         url = server.url
     install_cloudfiles()
     return SparkSession.builder.remote(url).getOrCreate()
+
+
+def _server_conf(config: LakehouseConfig) -> dict[str, str]:
+    """The server's settings: the classic session's, plus Azurite's when the target is local.
+
+    Catalog operations (``CREATE DATABASE ... LOCATION``) read the server's
+    shared Hadoop configuration, not a session's settings (``Lakehouse.attach``
+    sets those), so a server that also serves Azurite lakehouses (the tests
+    run both targets against one server) needs Azurite's settings from the start.
+    """
+    from app.platform.storage import AzuriteTarget
+
+    conf = spark_conf(config)
+    if config.storage == "local":
+        for key, value in AzuriteTarget(config).hadoop_conf().items():
+            conf.setdefault(f"spark.hadoop.{key}", value)
+    return conf
 
 
 def stop_connect_servers() -> None:

@@ -20,7 +20,10 @@ def small_spec(faults: Faults) -> GeneratorSpec:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "target,faults",
-    [("local", Faults()), ("azurite", Faults.all_on())],
+    [
+        ("local", Faults()),
+        pytest.param("azurite", Faults.all_on(), marks=pytest.mark.spark_modes),
+    ],
     ids=["local-clean", "azurite-all-faults"],
 )
 def test_batch_test_matches_ground_truth(lakehouse_factory, target, faults):
