@@ -554,6 +554,9 @@ class Emulator:
 class Handler(BaseHTTPRequestHandler):
     server: EmulatorServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: with Nagle on, each response of a kept-alive
+    # connection waits for the client's delayed ACK (~40 ms a request).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         log.debug("%s %s", self.command, urlparse(self.path).path)  # never headers or bodies
