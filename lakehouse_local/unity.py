@@ -1,4 +1,4 @@
-"""`lakehouse catalog plan|apply`: the Unity Catalog file against the local emulation or a workspace.
+"""`lakehouse catalog plan|apply`: the Unity Catalog file, applied locally or to a workspace.
 
 Locally the current state is the metastore file of the storage target
 (``app.platform.metastore``); each external location resolves to the URL the

@@ -8,7 +8,6 @@ from pathlib import Path
 from release.unity import plan
 from release.unity.spec import load
 from release.unity.state import Location, State, desired
-
 from tests.unity.test_spec import GOOD
 
 
