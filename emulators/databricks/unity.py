@@ -10,7 +10,8 @@ Rules kept from the service, each answered with its REST error:
 - names are unique: a second create is ``409 RESOURCE_ALREADY_EXISTS``;
 - a schema needs its catalog, an external location its storage credential, a
   grant its securable: ``404`` with a ``*_DOES_NOT_EXIST`` code;
-- an external location may not lie within another (``400 INVALID_PARAMETER_VALUE``);
+- an external location may not lie within another, and a catalog's ``storage_root``
+  must lie within one (``400 INVALID_PARAMETER_VALUE``);
 - a privilege must apply to the securable (``400``, e.g. READ_FILES on a catalog).
 
 Not emulated: principals (any name is accepted), ownership and who may grant,
@@ -128,9 +129,14 @@ class UnityCatalog:
     def _new_catalog(self, body: dict[str, Any]) -> dict[str, Any]:
         name = self._name(body)
         self._unique(self.catalogs, name, "Catalog")
+        root = body.get("storage_root")
+        if root and not any(_within(root, loc["url"]) for loc in self.locations.values()):
+            raise UcError(400, "INVALID_PARAMETER_VALUE", f"No parent external location was "
+                          f"found for path '{root}'.")
         self.catalogs[name] = {"name": name, "full_name": name, "comment": body.get("comment"),
                                "owner": OWNER, "catalog_type": "MANAGED_CATALOG",
-                               "metastore_id": METASTORE_ID, "created_at": _now_ms()}
+                               "storage_root": root, "metastore_id": METASTORE_ID,
+                               "created_at": _now_ms()}
         return self.catalogs[name]
 
     def _new_schema(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -57,16 +57,17 @@ class Change:
 def diff(want: State, have: State, principals: tuple[str, ...]) -> list[Change]:
     """Changes that bring ``have`` to ``want`` for the managed ``principals``, in apply order."""
     out: list[Change] = []
-    for c in sorted(want.catalogs - have.catalogs):
-        out.append(Change("create", ("catalog", c)))
-    for s in sorted(want.schemas - have.schemas):
-        out.append(Change("create", ("schema", s)))
+    # Locations first: a catalog's managed storage must lie in an existing one.
     for name, loc in sorted(want.locations.items()):
         old = have.locations.get(name)
         if old is None:
             out.append(Change("create", ("external_location", name), location=loc))
         elif old != loc:
             out.append(Change("update", ("external_location", name), location=loc, before=old))
+    for c in sorted(want.catalogs - have.catalogs):
+        out.append(Change("create", ("catalog", c)))
+    for s in sorted(want.schemas - have.schemas):
+        out.append(Change("create", ("schema", s)))
     for securable, wanted in sorted(want.grants.items()):
         held = have.grants.get(securable, {})
         for p in principals:

@@ -65,6 +65,8 @@ class Catalog:
     comment: str = ""
     schemas: tuple[Schema, ...] = ()
     grants: tuple[Grant, ...] = ()
+    # The external location holding the catalog's managed tables (UC's storage_root).
+    managed_location: str = ""
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,8 @@ def load(path: Path | None = None, catalog_names: Iterable[str] | None = None) -
     catalogs: list[Catalog] = []
     for i, node in enumerate(r.sequence(top, "catalogs", "catalogs")):
         where = f"catalogs[{i}]"
-        m = r.mapping(node, where, ["name"], ["comment", "schemas", "grants"])
+        m = r.mapping(node, where, ["name"], ["comment", "managed_location", "schemas",
+                                               "grants"])
         name = r.text(m, "name", where, _NAME)
         where = f"{where} {name!r}"
         if allowed_catalogs is not None and name not in allowed_catalogs:
@@ -262,7 +265,8 @@ def load(path: Path | None = None, catalog_names: Iterable[str] | None = None) -
             schemas.append(Schema(sname, r.text(sm, "comment", swhere),
                                   r.grants(sm, swhere, "schema", names)))
         catalogs.append(Catalog(name, r.text(m, "comment", where), tuple(schemas),
-                                r.grants(m, where, "catalog", names)))
+                                r.grants(m, where, "catalog", names),
+                                r.text(m, "managed_location", where, _NAME)))
 
     locations: list[ExternalLocation] = []
     loc_nodes = r.sequence(top, "external_locations", "external_locations")
@@ -294,6 +298,13 @@ def load(path: Path | None = None, catalog_names: Iterable[str] | None = None) -
                              f"{other.name!r} ({other.url}); Unity Catalog refuses an external "
                              "location within another", "url")
         locations.append(loc)
+    declared = {loc.name for loc in locations}
+    nodes = r.sequence(top, "catalogs", "catalogs")
+    for i, (c, node) in enumerate(zip(catalogs, nodes, strict=True)):
+        if c.managed_location and c.managed_location not in declared:
+            raise r.fail(node, f"catalogs[{i}] {c.name!r}", "field 'managed_location': "
+                         f"{c.managed_location!r} is not a declared external location",
+                         "managed_location")
     return UnitySpec(path, names, tuple(catalogs), tuple(locations))
 
 

@@ -81,11 +81,13 @@ def apply(w: WorkspaceClient, changes: list[Change], spec: UnitySpec) -> None:
     comments |= {("schema", f"{c.name}.{s.name}"): s.comment
                  for c in spec.catalogs for s in c.schemas}
     comments |= {("external_location", loc.name): loc.comment for loc in spec.external_locations}
+    urls = {loc.name: loc.url for loc in spec.external_locations}
+    roots = {c.name: urls[c.managed_location] for c in spec.catalogs if c.managed_location}
     for ch in changes:
         kind, name = ch.securable
         comment = comments.get(ch.securable) or None
         if ch.action == "create" and kind == "catalog":
-            w.catalogs.create(name=name, comment=comment)
+            w.catalogs.create(name=name, comment=comment, storage_root=roots.get(name))
         elif ch.action == "create" and kind == "schema":
             catalog, schema = name.split(".", 1)
             w.schemas.create(name=schema, catalog_name=catalog, comment=comment)

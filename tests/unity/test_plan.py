@@ -16,10 +16,10 @@ def test_from_empty_everything_is_created_and_granted(tmp_path: Path) -> None:
     s = load(tmp_path / "uc.yml")
     changes = plan.diff(desired(s), State(), s.groups)
     assert [c.describe() for c in changes] == [
-        "+ create catalog dev",
-        "+ create schema dev.fitness",
         "+ create external location dev_tables at "
         "abfss://lakehouse@acct.dfs.core.windows.net/dev (credential dev_cred)",
+        "+ create catalog dev",
+        "+ create schema dev.fitness",
         "+ grant SELECT, USE_CATALOG, USE_SCHEMA on catalog dev to data_engineers",
         "+ grant CREATE_EXTERNAL_TABLE, READ_FILES on external location dev_tables to "
         "data_engineers",

@@ -16,6 +16,7 @@ GOOD = """\
 groups: [data_engineers, data_analysts]
 catalogs:
   - name: dev
+    managed_location: dev_tables
     grants:
       data_engineers: [USE CATALOG, use_schema, SELECT]
     schemas:
@@ -70,14 +71,14 @@ def test_a_good_file_loads_with_privileges_in_api_spelling(tmp_path: Path) -> No
 def test_a_privilege_not_applicable_to_the_securable(tmp_path: Path) -> None:
     text = GOOD.replace("[USE CATALOG, use_schema, SELECT]", "[USE CATALOG, READ FILES]")
     msg = fails(tmp_path, text)
-    assert msg.startswith(f"{tmp_path / 'uc.yml'}:5: catalogs[0] 'dev': grants of "
+    assert msg.startswith(f"{tmp_path / 'uc.yml'}:6: catalogs[0] 'dev': grants of "
                           "'data_engineers': unknown privilege 'READ FILES' on catalog")
     assert "USE_CATALOG" in msg  # the allowed ones are listed
 
 
 def test_a_misspelt_privilege_on_a_schema(tmp_path: Path) -> None:
     msg = fails(tmp_path, GOOD.replace("[USE SCHEMA, SELECT]", "[USE SCHEMA, SELEC]"))
-    assert ":9: catalogs[0] 'dev': schemas[0] 'fitness': grants of 'data_analysts': " \
+    assert ":10: catalogs[0] 'dev': schemas[0] 'fitness': grants of 'data_analysts': " \
            "unknown privilege 'SELEC' on schema" in msg
 
 
@@ -89,18 +90,19 @@ def test_a_grant_to_an_undeclared_group(tmp_path: Path) -> None:
 
 def test_a_missing_required_field(tmp_path: Path) -> None:
     msg = fails(tmp_path, GOOD.replace("    credential: dev_cred\n", ""))
-    assert msg == (f"{tmp_path / 'uc.yml'}:11: external_locations[0]: field 'credential' "
+    assert msg == (f"{tmp_path / 'uc.yml'}:12: external_locations[0]: field 'credential' "
                    "is required")
 
 
 def test_an_unknown_field(tmp_path: Path) -> None:
     msg = fails(tmp_path, GOOD.replace("  - name: dev\n", "  - name: dev\n    owner: me\n"))
-    assert "catalogs[0]: unknown field 'owner' (allowed: name, comment, schemas, grants)" in msg
+    assert "catalogs[0]: unknown field 'owner' (allowed: name, comment, managed_location, " \
+           "schemas, grants)" in msg
 
 
 def test_an_unknown_adapter_location(tmp_path: Path) -> None:
     msg = fails(tmp_path, GOOD.replace("adapter_location: tables", "adapter_location: gold"))
-    assert ":14: external_locations[0] 'dev_tables': field 'adapter_location': 'gold' is " \
+    assert ":15: external_locations[0] 'dev_tables': field 'adapter_location': 'gold' is " \
            "not one of the adapter's locations (data_zone, checkpoint, tables)" in msg
 
 
@@ -128,6 +130,13 @@ def test_a_catalog_that_is_no_environment(tmp_path: Path) -> None:
     msg = fails(tmp_path, GOOD.replace("name: dev\n", "name: staging\n"),
                 catalog_names=ENVIRONMENTS)
     assert "catalogs[0] 'staging': catalog 'staging' matches no environment" in msg
+
+
+def test_a_managed_location_that_is_not_declared(tmp_path: Path) -> None:
+    msg = fails(tmp_path, GOOD.replace("managed_location: dev_tables", "managed_location: dev_t"))
+    assert ":4: catalogs[0] 'dev': field 'managed_location': 'dev_t' is not a declared " \
+           "external location" in msg
+    assert spec.load(write(tmp_path, GOOD)).catalogs[0].managed_location == "dev_tables"
 
 
 def test_duplicates(tmp_path: Path) -> None:

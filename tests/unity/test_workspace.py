@@ -71,6 +71,7 @@ def test_apply_through_the_sdk_then_nothing_left(w: WorkspaceClient) -> None:
     assert plan.diff(desired(spec), after, spec.groups) == []
     # What the workspace now holds, read back with the plain SDK calls.
     assert {c.name for c in w.catalogs.list()} == {"dev", "sit", "qa", "prod"}
+    assert w.catalogs.get("qa").storage_root == "abfss://lakehouse@lakehouseqa.dfs.core.windows.net/qa"
     assert w.schemas.get("prod.fitness").comment == "bronze, silver and gold tables of the pipeline"
     loc = w.external_locations.get("dev_tables")
     assert (loc.url, loc.credential_name) == (
@@ -100,6 +101,8 @@ def test_extra_grants_of_declared_groups_are_revoked_others_kept(w: WorkspaceCli
 
 def test_the_emulator_refuses_what_unity_catalog_refuses(w: WorkspaceClient) -> None:
     w.catalogs.create(name="dev")
+    with pytest.raises(BadRequest, match="No parent external location was found for path"):
+        w.catalogs.create(name="prod", storage_root="abfss://a@b.dfs.core.windows.net/prod")
     with pytest.raises(ResourceAlreadyExists):
         w.catalogs.create(name="dev")
     with pytest.raises(NotFound, match="Catalog 'nope' does not exist"):
