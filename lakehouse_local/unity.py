@@ -58,6 +58,9 @@ def apply_local(config: LakehouseConfig, unity: UnitySpec) -> list[plan.Change]:
     changes = plan_local(config, unity)
     if changes:
         state = plan.apply_to(current(config), changes).to_json()
+        target = storage_target(config)
+        state["governed_roots"] = sorted({target.url(loc.adapter_location)
+                                          for loc in unity.external_locations})
         state["applied"] = {"file": str(unity.path),
                             "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         metastore.write_state(config, state)

@@ -125,7 +125,7 @@ class _Reader:
             return default
         if not isinstance(value, str):
             raise self.fail(node, where, f"field {key!r} must be text, got {_kind(value)}", key)
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and value and not pattern.match(value):
             raise self.fail(node, where, f"field {key!r}: {value!r} is not a plain name "
                             "(letters, digits, underscores; not starting with a digit)", key)
         return value

@@ -137,6 +137,8 @@ def test_a_managed_location_that_is_not_declared(tmp_path: Path) -> None:
     assert ":4: catalogs[0] 'dev': field 'managed_location': 'dev_t' is not a declared " \
            "external location" in msg
     assert spec.load(write(tmp_path, GOOD)).catalogs[0].managed_location == "dev_tables"
+    optional = spec.load(write(tmp_path, GOOD.replace("    managed_location: dev_tables\n", "")))
+    assert optional.catalogs[0].managed_location == ""
 
 
 def test_duplicates(tmp_path: Path) -> None:
