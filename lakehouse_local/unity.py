@@ -100,6 +100,14 @@ def _run_workspace(unity: UnitySpec, action: str) -> int:
             print(f"applied {len(changes)} changes")
     except workspace.WorkspaceError as exc:
         raise LakehouseError(str(exc)) from None
+    except Exception as exc:
+        from databricks.sdk.errors import DatabricksError
+
+        if isinstance(exc, DatabricksError):  # its message never holds the token
+            raise LakehouseError(f"the workspace refused: {type(exc).__name__}: {exc} "
+                                 "(run `lakehouse catalog plan --workspace` to see what is "
+                                 "left)") from None
+        raise
     return 0
 
 

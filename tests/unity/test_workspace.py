@@ -132,6 +132,10 @@ def test_the_cli_applies_to_the_workspace_named_by_the_environment(
         unity.run(base_config, "plan", None, workspace=True)
     monkeypatch.setenv("DATABRICKS_HOST", emulator.url)
     monkeypatch.setenv("DATABRICKS_TOKEN", TOKEN)
+    monkeypatch.setenv("DATABRICKS_TOKEN", "dapi-wrong")
+    with pytest.raises(LakehouseError, match="the workspace refused: PermissionDenied"):
+        unity.run(base_config, "plan", None, workspace=True)
+    monkeypatch.setenv("DATABRICKS_TOKEN", TOKEN)
     with pytest.raises(LakehouseError, match="storage credentials missing on the workspace"):
         unity.run(base_config, "apply", None, workspace=True)
     assert list(w.catalogs.list()) == []  # refused before anything was applied
