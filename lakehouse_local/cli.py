@@ -1,7 +1,7 @@
 """`lakehouse COMMAND` (or `python -m lakehouse_local COMMAND`): the one local CLI.
 
 Commands: up, down, status, generate, setup, run (once | stream), batch-test,
-stream-test, produce, cleanup. `lakehouse COMMAND --help` lists a command's
+stream-test, produce, cleanup, catalog (plan | apply). `lakehouse COMMAND --help` lists a command's
 own flags. Storage comes from LAKEHOUSE_STORAGE (local, azurite, adls), the
 catalog from --env or LAKEHOUSE_ENV. Every error goes through one translation
 (`app.platform.errors.exit_status`): a clear message and exit status 2 for the
@@ -120,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     produce.add_argument("--folder", type=Path, default=None, help="land the files from here")
     command("cleanup", _cleanup, "drop the schema (tables, views, data), remove landing data "
             "and checkpoints", _env)
+    catalog = command("catalog", _catalog, "Unity Catalog as code: print the plan for "
+                      "release/unity_catalog.yml, or apply it (locally, or to a workspace)")
+    catalog.add_argument("action", choices=("plan", "apply"))
+    catalog.add_argument("--file", type=Path, default=None,
+                         help="the declarative file (default release/unity_catalog.yml)")
+    catalog.add_argument("--workspace", action="store_true",
+                         help="the workspace of DATABRICKS_HOST/DATABRICKS_TOKEN instead of the "
+                              "local catalog emulation")
     return parser
 
 
@@ -199,6 +207,9 @@ def _status(args: argparse.Namespace) -> int:
 
     config = _config(args)
     answering = emulators.status(config)
+    from lakehouse_local.unity import status_lines
+
+    print("\n".join(status_lines(config)))
     if not args.no_tables and (config.storage != "azurite" or answering):
         print_status(config)
     return 0
@@ -233,6 +244,12 @@ def _cleanup(args: argparse.Namespace) -> int:
         return 0
 
     return _with_lakehouse(args, work)
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from lakehouse_local import unity
+
+    return unity.run(_config(args), args.action, args.file, args.workspace)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from app.platform import catalog as cat
+from app.platform import metastore
 from app.platform.catalog import CatalogNames
 from app.platform.catalog_files import CatalogFiles, files_for, has_jvm
 from app.platform.config import LakehouseConfig, load_config
@@ -181,6 +182,9 @@ class Lakehouse:
         if partitioned_by:
             sql += f" PARTITIONED BY ({', '.join(partitioned_by)})"
         if not self.names.unity:
+            # Locally the declared external locations are checked here; on Databricks
+            # Unity Catalog checks them itself.
+            metastore.check_table_location(self.config, self.table_location(name))
             sql += f" LOCATION '{self.table_location(name)}'"
         if properties:
             props = ", ".join(f"'{k}' = '{v}'" for k, v in properties.items())
