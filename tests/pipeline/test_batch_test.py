@@ -32,10 +32,3 @@ def test_batch_test_matches_ground_truth(lakehouse_factory, target, faults):
     assert [s["set"] for s in report.sets] == [1, 2]
     if faults.any:
         assert report.sets[-1]["counts"]["quarantine"] > 0  # the faults really happened
-
-
-@pytest.mark.slow
-def test_faults_on_local(local_lakehouse):
-    spec = small_spec(Faults.all_on()).replace(seed=11)
-    report = batch_test.batch_test(local_lakehouse, spec)
-    assert report.sets[-1]["counts"]["quarantine"] > 0
