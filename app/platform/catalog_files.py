@@ -83,8 +83,10 @@ class StoreFiles:
     def read_text_files(self, url: str) -> dict[str, str]:
         store, rel = self._resolve(url)
         prefix = f"{rel}/"
+        # Hadoop's local file system keeps a '.<name>.crc' beside each file it
+        # writes and hides it from listings; so do we.
         return {p[len(prefix):]: store.get_bytes(p).decode("utf-8") for p in store.list(prefix)
-                if "/" not in p[len(prefix):]}
+                if "/" not in p[len(prefix):] and not p[len(prefix):].startswith(".")}
 
     def write_text_file(self, url: str, text: str) -> None:
         store, rel = self._resolve(url)
