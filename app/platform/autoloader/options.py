@@ -100,12 +100,14 @@ class AutoLoaderOptions:
         return "none" if schema_given else "addNewColumns"
 
     def rescued(self, schema_given: bool) -> str | None:
-        """The rescued-data column: as set, else ``_rescued_data`` when the schema is
-        inferred (not in mode none, which rescues only when asked)."""
+        """The rescued-data column: as set, else ``_rescued_data`` when a JSON or CSV
+        schema is inferred (not in mode none, which rescues only when asked)."""
         if self.rescued_column:
             return self.rescued_column
         if schema_given or self.mode(schema_given) == "none":
             return None
+        if self.format not in INFERRED_FORMATS:
+            return None  # text, binaryFile: fixed schema; parquet ...: not emulated
         return DEFAULT_RESCUED_COLUMN
 
     def file_source_limits(self) -> dict[str, str]:

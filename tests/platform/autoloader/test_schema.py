@@ -60,10 +60,12 @@ def test_infer_column_types_and_schema_hints(local_lakehouse):
     }
     hinted = Landing(local_lakehouse)
     hinted.put_json("a.json", RECORD)
-    df = hinted.read(**{
-        "cloudFiles.inferColumnTypes": "true",
-        "cloudFiles.schemaHints": "id INT, born DATE",
-    })
+    df = hinted.read(
+        **{
+            "cloudFiles.inferColumnTypes": "true",
+            "cloudFiles.schemaHints": "id INT, born DATE",
+        }
+    )
     types = _types(df)
     assert (types["id"], types["score"], types["born"]) == ("int", "double", "date")
 
