@@ -71,10 +71,14 @@ def test_metadata_column(local_lakehouse):
         "_metadata.file_name",
         "_metadata.file_size",
         "_metadata.file_modification_time",
+        "_metadata.file_block_start",
+        "_metadata.file_block_length",
     )
+    assert df.columns[0] == "id"  # _metadata stays hidden until selected
     (row,) = rows(df, landing.checkpoint)
     assert row.file_path.endswith(f"{landing.folder}/a.json")
     assert (row.file_name, row.file_size) == ("a.json", len(text))
+    assert (row.file_block_start, row.file_block_length) == (0, len(text))
     assert row.file_modification_time is not None
 
 
