@@ -65,7 +65,9 @@ def test_metadata_column(local_lakehouse):
     landing = Landing(local_lakehouse)
     text = '{"id": 1}\n'
     landing.put_json("a.json", {"id": 1})
-    df = landing.read().select(
+    source = landing.read()
+    assert "_metadata" not in source.columns  # hidden until selected, as on Databricks
+    df = source.select(
         "id",
         "_metadata.file_path",
         "_metadata.file_name",
@@ -74,7 +76,6 @@ def test_metadata_column(local_lakehouse):
         "_metadata.file_block_start",
         "_metadata.file_block_length",
     )
-    assert df.columns[0] == "id"  # _metadata stays hidden until selected
     (row,) = rows(df, landing.checkpoint)
     assert row.file_path.endswith(f"{landing.folder}/a.json")
     assert (row.file_name, row.file_size) == ("a.json", len(text))
