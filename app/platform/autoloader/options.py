@@ -100,15 +100,16 @@ class AutoLoaderOptions:
         return "none" if schema_given else "addNewColumns"
 
     def rescued(self, schema_given: bool) -> str | None:
-        """The rescued-data column: as set, else ``_rescued_data`` when a JSON or CSV
-        schema is inferred (not in mode none, which rescues only when asked)."""
+        """The rescued-data column: as set, else ``_rescued_data`` for JSON and CSV in mode
+        rescue, or when the schema is inferred (mode none rescues only when asked)."""
         if self.rescued_column:
             return self.rescued_column
-        if schema_given or self.mode(schema_given) == "none":
-            return None
-        if self.format not in INFERRED_FORMATS:
+        mode = self.mode(schema_given)
+        if self.format not in INFERRED_FORMATS or mode == "none":
             return None  # text, binaryFile: fixed schema; parquet ...: not emulated
-        return DEFAULT_RESCUED_COLUMN
+        if mode == "rescue" or not schema_given:
+            return DEFAULT_RESCUED_COLUMN
+        return None
 
     def file_source_limits(self) -> dict[str, str]:
         """The file source's trigger limit. Auto Loader stops a batch at whichever limit it

@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from app.platform.errors import CloudFilesSchemaError
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
     from pyspark.sql.types import StructType
@@ -55,7 +57,10 @@ def latest_schema(spark: SparkSession, location: str) -> tuple[int, StructType] 
     version = max(versions)
     lines = versions[version].strip().split("\n", 1)
     if len(lines) != 2 or lines[0] != FORMAT_VERSION:
-        raise ValueError(f"{location}/{SCHEMAS}/{version} is not an Auto Loader schema file")
+        raise CloudFilesSchemaError(
+            f"{location}/{SCHEMAS}/{version} is not an Auto Loader schema file (its first line "
+            f"should be {FORMAT_VERSION!r}): remove it, or use another cloudFiles.schemaLocation"
+        )
     schema = StructType.fromJson(json.loads(lines[1]))
     return version, schema
 

@@ -164,12 +164,16 @@ def read_stream(
         )
     limits = opts.file_source_limits()
     keep = _existing_files_filter(spark, opts, path)
-    if opts.format not in INFERRED_FORMATS or (given is not None and rescued is None):
-        if opts.format not in INFERRED_FORMATS and (rescued or opts.schema_hints):
+    if opts.format not in INFERRED_FORMATS:
+        if rescued or opts.schema_hints or opts.evolution_mode:
             raise CloudFilesOptionError(
-                f"rescuedDataColumn and cloudFiles.schemaHints are emulated for json and csv "
-                f"only, not for cloudFiles.format={opts.format}"
+                "rescuedDataColumn, cloudFiles.schemaHints and cloudFiles.schemaEvolutionMode "
+                f"are emulated for json and csv only, not for cloudFiles.format={opts.format}"
             )
+    if opts.format not in INFERRED_FORMATS or (
+        given is not None and mode == "none" and not rescued
+    ):
+        # Nothing to rescue or check: Spark's file source as it is (bronze's read).
         df = _file_source(spark, opts.format, {**opts.reader, **limits}, path, given)
         return df if keep is None else df.where(keep)
     settled = given if given is not None else settle_schema(spark, opts, path, mode)

@@ -83,3 +83,10 @@ def test_trigger_limits_and_byte_sizes():
 def test_format_options_pass_through():
     opts = parse({"cloudFiles.format": "csv", "header": "true", "sep": ";"})
     assert (opts.format, opts.reader) == ("csv", {"header": "true", "sep": ";"})
+
+
+def test_rescue_mode_rescues_even_with_a_given_schema():
+    rescue = parse({**JSON, "cloudFiles.schemaEvolutionMode": "rescue"})
+    assert rescue.rescued(schema_given=True) == "_rescued_data"
+    text = parse({"cloudFiles.format": "text"})
+    assert text.rescued(schema_given=False) is None  # fixed schema: nothing to rescue

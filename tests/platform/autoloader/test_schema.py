@@ -169,3 +169,11 @@ def test_add_new_columns_refused_with_a_given_schema(local_lakehouse):
     landing = Landing(local_lakehouse)
     with pytest.raises(CloudFilesOptionError, match="schemaHints"):
         landing.read(schema="id STRING", **{"cloudFiles.schemaEvolutionMode": "addNewColumns"})
+
+
+def test_fail_on_new_columns_with_a_given_schema(local_lakehouse):
+    landing = Landing(local_lakehouse)
+    landing.put_json("a.json", {"id": "1", "colour": "red"})
+    df = landing.read(schema="id STRING", **{"cloudFiles.schemaEvolutionMode": "failOnNewColumns"})
+    with pytest.raises(StreamingQueryException, match="New fields: colour"):
+        drain(df, landing.checkpoint)
