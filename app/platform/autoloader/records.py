@@ -3,15 +3,18 @@
 All of it is Spark SQL expressions, evaluated in the JVM per record (no
 Python UDF, no extra pass over the data).
 
-JSON (``json_records``): each line is parsed twice, with ``from_json``
-against the stream's schema (the column values, nulls where a value does not
-fit the type) and as ``MAP<STRING, VARIANT>`` (every top-level key with its
-value as written). Comparing the two finds, per record:
+JSON (``json_records``): each line is parsed with ``from_json`` against the
+stream's schema (the column values, NULL where a value does not fit the type)
+and its top-level keys are listed with ``json_object_keys``. Per record:
 
 - new fields: keys whose name, ignoring case, is not a column;
 - case mismatches: keys that match a column only when case is ignored;
-- type mismatches: a column whose value is there (not JSON null) but did
-  not parse into the column's type.
+- type mismatches: a typed column that parsed to NULL although
+  ``get_json_object`` finds a value (not JSON null) for it.
+
+Only records with something to rescue (or that stop the stream) are parsed a
+second time, as ``MAP<STRING, VARIANT>``, to copy the fields as written: a
+clean record costs one parse and one key listing.
 
 The rescued-data column holds a JSON object of the mismatched and unknown
 fields, with their values as written, plus ``_file_path``; NULL for a clean
@@ -37,10 +40,10 @@ if TYPE_CHECKING:
 
 FILE_PATH_KEY = "_file_path"
 ERROR_CLASS = "UNKNOWN_FIELD_EXCEPTION.NEW_FIELDS_IN_RECORD_WITH_FILE_PATH"
-_LINE, _ROW, _RAW, _NEW, _RESCUED_KEYS = (
+_LINE, _ROW, _KEYS, _NEW, _RESCUED_KEYS = (
     "__cf_line",
     "__cf_row",
-    "__cf_raw",
+    "__cf_keys",
     "__cf_new",
     "__cf_rescued_keys",
 )
@@ -105,28 +108,27 @@ def json_records(
     names = [f.name for f in schema.fields]
     typed = [f.name for f in schema.fields if not isinstance(f.dataType, StringType)]
     df = lines.withColumnRenamed("value", _LINE)
-    df = df.withColumns(
-        {
-            _ROW: F.from_json(_LINE, schema, opts),
-            _RAW: F.from_json(_LINE, "MAP<STRING, VARIANT>", opts),
-        }
-    )
-    raw, row = F.col(_RAW), F.col(_ROW)
-    keys = F.map_keys(raw)
+    line = F.col(_LINE)
+    df = df.withColumns({_ROW: F.from_json(line, schema, opts), _KEYS: F.json_object_keys(line)})
+    row, keys = F.col(_ROW), F.col(_KEYS)
+    # Every key with its value as written. Parsed only inside the branches for
+    # records that need it (rescued or stopping), so clean records never pay for it.
+    raw = F.from_json(line, "MAP<STRING, VARIANT>", opts)
     known_lower = _string_array([n.lower() for n in names])
     known = _string_array(names)
+    # A type mismatch: the column parsed to NULL though the record holds a value
+    # (get_json_object is NULL for a missing key and for JSON null alike).
     mismatched = [
-        F.when(raw[n].isNotNull() & ~F.is_variant_null(raw[n]) & row[n].isNull(), F.lit(n))
+        F.when(row[n].isNull() & F.get_json_object(line, _json_path(n)).isNotNull(), F.lit(n))
         for n in typed
     ]
     # New fields and case mismatches are the keys that are not exactly a column.
     not_a_column = F.filter(keys, lambda k: ~F.array_contains(known, k))
     wrong_type = F.array_compact(F.array(*mismatched)) if typed else _string_array([])
-    rescued_keys = F.concat(not_a_column, wrong_type)
     df = df.withColumns(
         {
             _NEW: F.filter(keys, lambda k: ~F.array_contains(known_lower, F.lower(k))),
-            _RESCUED_KEYS: rescued_keys,
+            _RESCUED_KEYS: F.concat(not_a_column, wrong_type),
         }
     )
     if stop_on_new is not None:
@@ -139,7 +141,12 @@ def json_records(
         path = F.create_map(F.lit(FILE_PATH_KEY), _file_path().cast("variant"))
         with_path = F.map_concat(picked, path)
         columns[rescued] = F.when(F.size(F.col(_RESCUED_KEYS)) > 0, F.to_json(with_path))
-    return df.withColumns(columns).drop(_LINE, _ROW, _RAW, _NEW, _RESCUED_KEYS)
+    return df.withColumns(columns).drop(_LINE, _ROW, _KEYS, _NEW, _RESCUED_KEYS)
+
+
+def _json_path(name: str) -> str:
+    """``get_json_object``'s path to a top-level key (bracket form: any name but a quote)."""
+    return "$['" + name.replace("'", "\\'") + "']"
 
 
 def csv_records(rows: DataFrame, schema: StructType, rescued: str | None) -> DataFrame:
