@@ -31,6 +31,8 @@ example). New CSV columns are found by the header check (see source.py).
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -116,21 +118,37 @@ def json_records(
     raw = F.from_json(line, "MAP<STRING, VARIANT>", opts)
     known_lower = _string_array([n.lower() for n in names])
     known = _string_array(names)
+    none = _string_array([])
     # A type mismatch: the column parsed to NULL though the record holds a value
-    # (get_json_object is NULL for a missing key and for JSON null alike).
-    mismatched = [
-        F.when(row[n].isNull() & F.get_json_object(line, _json_path(n)).isNotNull(), F.lit(n))
-        for n in typed
-    ]
-    # New fields and case mismatches are the keys that are not exactly a column.
-    not_a_column = F.filter(keys, lambda k: ~F.array_contains(known, k))
-    wrong_type = F.array_compact(F.array(*mismatched)) if typed else _string_array([])
-    df = df.withColumns(
-        {
-            _NEW: F.filter(keys, lambda k: ~F.array_contains(known_lower, F.lower(k))),
-            _RESCUED_KEYS: F.concat(not_a_column, wrong_type),
-        }
-    )
+    # (get_json_object is NULL for a missing key and for JSON null alike). Looked
+    # for only when a typed column is NULL: clean records skip it.
+    wrong_type = none
+    if typed:
+        each = [
+            F.when(F.get_json_object(line, _json_path(n)).isNotNull(), F.array(F.lit(n))).otherwise(
+                none
+            )
+            for n in typed
+        ]
+        any_null = functools.reduce(operator.or_, [row[n].isNull() for n in typed])
+        wrong_type = F.when(
+            any_null,
+            F.concat(
+                *[
+                    F.when(row[n].isNull(), e).otherwise(none)
+                    for n, e in zip(typed, each, strict=True)
+                ]
+            ),
+        ).otherwise(none)
+    # New fields and case mismatches: the keys that are not exactly a column.
+    # (array_except and no lambda on the common path: higher-order functions are
+    # interpreted, not compiled, and cost more than the parse on clean records.)
+    not_a_column = F.array_except(keys, known)
+    new_fields = F.when(
+        F.size(not_a_column) > 0,
+        F.filter(not_a_column, lambda k: ~F.array_contains(known_lower, F.lower(k))),
+    ).otherwise(none)
+    df = df.withColumns({_NEW: new_fields, _RESCUED_KEYS: F.concat(not_a_column, wrong_type)})
     if stop_on_new is not None:
         new = F.col(_NEW)
         error = _unknown_field_error(new, raw, stop_on_new.retryable, stop_on_new.advice)
