@@ -81,12 +81,17 @@ def test_csv_inference_with_and_without_types(local_lakehouse):
     assert _types(df)["cost"] in ("int", "bigint")
 
 
-def test_inference_samples_at_most_num_files(local_lakehouse):
+def test_inference_samples_within_num_files_and_num_bytes(local_lakehouse):
     landing = Landing(local_lakehouse)
     landing.put_json("a.json", {"a": 1})
     landing.put_json("b.json", {"a": 2, "b": 3})
     df = landing.read(**{"cloudFiles.schemaInference.sampleSize.numFiles": "1"})
     assert list(_types(df)) == ["a", "_rescued_data"]
+    by_bytes = Landing(local_lakehouse)
+    by_bytes.put_json("a.json", {"a": 1})
+    by_bytes.put_json("b.json", {"a": 2, "b": 3})
+    df = by_bytes.read(**{"cloudFiles.schemaInference.sampleSize.numBytes": "1"})
+    assert list(_types(df)) == ["a", "_rescued_data"]  # the first file, however large
 
 
 def test_inference_needs_files_and_a_schema_location(local_lakehouse):
