@@ -124,22 +124,15 @@ def json_records(
     # for only when a typed column is NULL: clean records skip it.
     wrong_type = none
     if typed:
-        each = [
-            F.when(F.get_json_object(line, _json_path(n)).isNotNull(), F.array(F.lit(n))).otherwise(
-                none
-            )
+        per_column = [
+            F.when(
+                row[n].isNull() & F.get_json_object(line, _json_path(n)).isNotNull(),
+                F.array(F.lit(n)),
+            ).otherwise(none)
             for n in typed
         ]
         any_null = functools.reduce(operator.or_, [row[n].isNull() for n in typed])
-        wrong_type = F.when(
-            any_null,
-            F.concat(
-                *[
-                    F.when(row[n].isNull(), e).otherwise(none)
-                    for n, e in zip(typed, each, strict=True)
-                ]
-            ),
-        ).otherwise(none)
+        wrong_type = F.when(any_null, F.concat(*per_column)).otherwise(none)
     # New fields and case mismatches: the keys that are not exactly a column.
     # (array_except and no lambda on the common path: higher-order functions are
     # interpreted, not compiled, and cost more than the parse on clean records.)
@@ -163,7 +156,7 @@ def json_records(
 
 
 def _json_path(name: str) -> str:
-    """``get_json_object``'s path to a top-level key (bracket form: any name but a quote)."""
+    """``get_json_object``'s path to a top-level key (bracket form: dots, spaces are fine)."""
     return "$['" + name.replace("'", "\\'") + "']"
 
 

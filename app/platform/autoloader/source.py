@@ -102,20 +102,32 @@ def settle_schema(spark: SparkSession, opts: AutoLoaderOptions, path: str, mode:
         return schema
     version, schema = stored
     if mode == "addNewColumns":
-        files = inference.list_files(spark, path, opts)
-        newest = inference.infer(spark, inference.sample(files, opts, newest=True), opts)
-        newest = inference.apply_hints(newest, opts.schema_hints)
-        added = inference.new_columns(schema, newest)
-        if added:
-            schema = inference.merge_new_columns(schema, newest)
-            schema_location.write_schema(spark, location, version + 1, schema)
-            log.info(
-                "cloudFiles stand-in: schema version %d of %s adds %s",
-                version + 1,
-                path,
-                ", ".join(added),
-            )
+        schema = _evolve(spark, opts, path, location, version, schema)
     return inference.apply_hints(schema, opts.schema_hints)
+
+
+def _evolve(
+    spark: SparkSession,
+    opts: AutoLoaderOptions,
+    path: str,
+    location: str,
+    version: int,
+    schema: StructType,
+) -> StructType:
+    """``schema`` plus the new columns of the newest files, stored as the next version."""
+    newest_files = inference.sample(inference.list_files(spark, path, opts), opts, newest=True)
+    if not newest_files:
+        return schema
+    newest = inference.apply_hints(inference.infer(spark, newest_files, opts), opts.schema_hints)
+    added = inference.new_columns(schema, newest)
+    if not added:
+        return schema
+    evolved = inference.merge_new_columns(schema, newest)
+    schema_location.write_schema(spark, location, version + 1, evolved)
+    log.info(
+        "cloudFiles stand-in: schema version %d of %s adds %s", version + 1, path, ", ".join(added)
+    )
+    return evolved
 
 
 def _existing_files_filter(spark: SparkSession, opts: AutoLoaderOptions, path: str) -> Any:
