@@ -182,3 +182,17 @@ def test_fail_on_new_columns_with_a_given_schema(local_lakehouse):
     df = landing.read(schema="id STRING", **{"cloudFiles.schemaEvolutionMode": "failOnNewColumns"})
     with pytest.raises(StreamingQueryException, match="New fields: colour"):
         drain(df, landing.checkpoint)
+
+
+def test_csv_new_column_stops_then_the_restart_evolves(local_lakehouse):
+    """CSV: the stop is Spark's header check (see docs/autoloader.md); evolution as for JSON."""
+    landing = Landing(local_lakehouse)
+    landing.put("a.csv", "id,name\n1,ann\n")
+    assert [r.name for r in rows(landing.read("csv", header="true"), landing.checkpoint)] == ["ann"]
+    running = landing.read("csv", header="true")
+    landing.put("b.csv", "id,name,city\n2,bob,Oslo\n")
+    with pytest.raises(StreamingQueryException, match="b.csv"):
+        drain(running, landing.checkpoint)
+    restarted = landing.read("csv", header="true")
+    assert restarted.columns == ["id", "name", "city", "_rescued_data"]
+    assert [(r.name, r.city) for r in rows(restarted, landing.checkpoint)] == [("bob", "Oslo")]
