@@ -13,8 +13,9 @@ so they work on every storage the session reaches (file:, abfs:// on Azurite
 or ADLS). Spark's DataFrame text writer would also work under Spark Connect,
 but on abfs:// with hadoop-azure 3.5 it fails (NullPointerException on the
 job id of the output committer), and it would write a folder per version
-where Auto Loader writes a file. Under Connect this module is the one part of
-the stand-in that needs another way to write (see docs/autoloader.md).
+where Auto Loader writes a file. So under Spark Connect (no Hadoop client in
+this process) a read that needs the schema location is refused with a clear
+error; reads with a schema, like the pipeline's bronze, do not touch it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from app.platform.errors import CloudFilesSchemaError
+from app.platform.errors import CloudFilesOptionError, CloudFilesSchemaError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -33,16 +34,29 @@ CUTOFF = "_stand_in/existing_files_cutoff"
 FORMAT_VERSION = "v1"
 
 
+def _hadoop(spark: SparkSession) -> None:
+    from app.platform.catalog_files import has_jvm
+
+    if not has_jvm(spark):
+        raise CloudFilesOptionError(
+            "the local cloudFiles stand-in keeps cloudFiles.schemaLocation through the driver's "
+            "Hadoop file system, which a Spark Connect session does not have: under Connect, "
+            "give the read a schema (.schema(...)) and leave includeExistingFiles at true"
+        )
+
+
 def _read_texts(spark: SparkSession, folder: str) -> dict[str, str]:
     """Name -> content of the files directly in ``folder``; empty when it is missing."""
     from app.platform.catalog import read_text_files
 
+    _hadoop(spark)
     return read_text_files(spark, folder)
 
 
 def _write_text(spark: SparkSession, path: str, text: str) -> None:
     from app.platform.catalog import write_text_file
 
+    _hadoop(spark)
     write_text_file(spark, path, text)
 
 

@@ -43,10 +43,10 @@ log = logging.getLogger(__name__)
 _LISTING_OPTIONS = ("pathglobfilter", "recursivefilelookup")
 
 
-def _as_struct(schema: Any) -> StructType | None:
+def _as_struct(schema: Any) -> StructType:
     from pyspark.sql.types import StructType
 
-    if schema is None or isinstance(schema, StructType):
+    if isinstance(schema, StructType):
         return schema
     parsed = StructType.fromDDL(schema)
     assert isinstance(parsed, StructType)
@@ -54,7 +54,7 @@ def _as_struct(schema: Any) -> StructType | None:
 
 
 def _file_source(
-    spark: SparkSession, fmt: str, options: dict[str, str], path: str, schema: StructType | None
+    spark: SparkSession, fmt: str, options: dict[str, str], path: str, schema: Any
 ) -> DataFrame:
     reader = spark.readStream.format(fmt).options(**options)
     if schema is not None:
@@ -166,10 +166,10 @@ def read_stream(
     from pyspark.sql.types import StringType, StructField, StructType
 
     opts = parse(options)
-    given = _as_struct(schema)
-    mode = opts.mode(given is not None)
-    rescued = opts.rescued(given is not None)
-    if given is not None and opts.evolution_mode == "addNewColumns":
+    given = schema is not None
+    mode = opts.mode(given)
+    rescued = opts.rescued(given)
+    if given and opts.evolution_mode == "addNewColumns":
         raise CloudFilesOptionError(
             "cloudFiles.schemaEvolutionMode=addNewColumns does not apply when the read gives a "
             "schema (as on Databricks): drop .schema(...) and use cloudFiles.schemaHints"
@@ -182,17 +182,16 @@ def read_stream(
                 "rescuedDataColumn, cloudFiles.schemaHints and cloudFiles.schemaEvolutionMode "
                 f"are emulated for json and csv only, not for cloudFiles.format={opts.format}"
             )
-    if opts.format not in INFERRED_FORMATS or (
-        given is not None and mode == "none" and not rescued
-    ):
-        # Nothing to rescue or check: Spark's file source as it is (bronze's read).
-        df = _file_source(spark, opts.format, {**opts.reader, **limits}, path, given)
+    if opts.format not in INFERRED_FORMATS or (given and mode == "none" and not rescued):
+        # Nothing to rescue or check: Spark's file source as it is (bronze's read),
+        # the schema passed on as given (a DDL string needs no parsing here).
+        df = _file_source(spark, opts.format, {**opts.reader, **limits}, path, schema)
         return df if keep is None else df.where(keep)
-    settled = given if given is not None else settle_schema(spark, opts, path, mode)
+    settled = _as_struct(schema) if given else settle_schema(spark, opts, path, mode)
     stop = _stop_on_new(mode, opts.schema_location)
     if opts.format == "json":
         listing = {k: v for k, v in opts.reader.items() if k.lower() in _LISTING_OPTIONS}
-        lines = _file_source(spark, "text", {**listing, **limits}, path, _as_struct("value STRING"))
+        lines = _file_source(spark, "text", {**listing, **limits}, path, "value STRING")
         if keep is not None:
             lines = lines.where(keep)
         return json_records(lines, settled, rescued, stop, opts.reader)
