@@ -106,7 +106,8 @@ def json_records(
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType
 
-    opts = parse_options or {}
+    # None, not {}: Spark Connect sends an empty dict as a map of VOID, which Spark refuses.
+    opts = parse_options or None
     names = [f.name for f in schema.fields]
     typed = [f.name for f in schema.fields if not isinstance(f.dataType, StringType)]
     df = lines.withColumnRenamed("value", _LINE)
