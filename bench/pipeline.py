@@ -233,9 +233,13 @@ class Bench:
             ddl.setup(lh)
             producer.land_history(lh, spec)
             producer.produce_set(lh, spec, 1)
-            cf, js, rows = cloudfiles_source.compare(lh)
-        print(f"  {rows:,} Kafka records: cloudFiles {cf:.2f}s, json {js:.2f}s (median of 3)")
-        self.put("cloudFiles / built-in json source", target, cf / js)
+            for read in cloudfiles_source.READS:
+                cf, builtin, rows = cloudfiles_source.compare(lh, read=read)
+                print(
+                    f"  {rows:,} Kafka lines as {read}: cloudFiles {cf:.2f}s, built-in "
+                    f"{builtin:.2f}s (median of 3)"
+                )
+                self.put(f"cloudFiles / built-in {read} source", target, cf / builtin)
 
     def figures(self) -> list[Figure]:
         goals: dict[str, dict[str, Goal]] = {

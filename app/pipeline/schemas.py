@@ -7,7 +7,7 @@ in silver, so a 08:05:00 -> 09:10:00 session is exactly 65.0 minutes.
 
 from __future__ import annotations
 
-# --- landing formats (reader schemas; the rescued-data column is added by Auto Loader)
+# --- landing formats (what landing.check parses each text line into; bronze reads text)
 REGISTERED_USERS = (
     "user_id BIGINT, device_id BIGINT, mac_address STRING, registration_timestamp DOUBLE"
 )

@@ -38,7 +38,6 @@ LANDING_FORMAT = {
     "kafka_multiplex_bz": "json",
 }
 HISTORY_FOLDER = "test_data"
-RESCUED = "_rescued_data"
 
 # --- Kafka topics of the multiplexed stream -----------------------------------
 TOPICS = ("user_info", "workout", "bpm")

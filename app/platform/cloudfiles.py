@@ -3,51 +3,47 @@
 Open-source Spark answers ``spark.readStream.format("cloudFiles")`` with
 "Failed to find data source: cloudFiles". Pipeline code must still be written
 exactly as on Databricks, so ``install()`` (called by the session factory when
-not on Databricks) teaches the running PySpark's ``DataStreamReader`` to
-translate an Auto Loader read into Spark's built-in streaming file source:
+not on Databricks) makes PySpark's classic ``DataStreamReader`` hand a
+``cloudFiles`` read to ``app.platform.autoloader.read_stream``, which gives it
+Auto Loader's documented semantics on top of Spark's streaming file source:
+schema inference stored and versioned under ``cloudFiles.schemaLocation``
+(``_schemas/<n>``), ``inferColumnTypes``, ``schemaHints``, the four
+``schemaEvolutionMode`` values, the rescued-data column as a JSON of the
+mismatched fields plus ``_file_path``, ``includeExistingFiles``, the trigger
+limits and ``_metadata``. Options that only tune Databricks' file discovery
+are logged and ignored; any other option it does not emulate is refused with
+``CloudFilesOptionError``. docs/autoloader.md has the option-by-option table.
 
-- ``cloudFiles.format`` -> the reader's format (json, csv, text, parquet ...);
-- ``cloudFiles.maxFilesPerTrigger`` / ``cloudFiles.maxBytesPerTrigger`` ->
-  the file source's ``maxFilesPerTrigger`` / ``maxBytesPerTrigger`` (Auto
-  Loader's byte strings such as ``10g`` become the integer the file source wants;
-  with both set, only the byte limit, as the file source takes one);
-- ``rescuedDataColumn`` -> ``columnNameOfCorruptRecord`` in PERMISSIVE mode,
-  with the column appended to the schema (Auto Loader adds it itself). It then
-  holds the raw text of a record that does not fit the schema. Real Auto Loader
-  puts a JSON of the mismatched fields there instead; either way it is NULL
-  exactly for records that loaded cleanly, which is what pipeline code tests;
-- other ``cloudFiles.*`` options (schemaLocation, schemaEvolutionMode,
-  inferColumnTypes, useNotifications, ...) configure Auto Loader's own
-  machinery and are ignored; every other option passes through unchanged.
+Why this design:
 
-Why a rewrite and not a Python data source registered as ``cloudFiles``: the
-built-in file source lists and reads through Hadoop (so abfs:// on Azurite and
-ADLS works with the session's credentials), it exposes the ``_metadata``
-column (``_metadata.file_path``, as Auto Loader does), its checkpoint format
-is Spark's own, and it runs in the JVM: a rewrite costs nothing at run time
-(bench/pipeline.py measures it against a direct built-in read), while a Python
-source pays Arrow conversion per record and needs its own listing per storage.
+- Spark's file source underneath, not a Python data source registered as
+  ``cloudFiles``: it lists and reads through Hadoop (abfs:// on Azurite and
+  ADLS works with the session's credentials), exposes ``_metadata``, keeps
+  its state in Spark's own checkpoint, and runs in the JVM. The pipeline's
+  bronze reads text with a fixed schema: that read is the file source with
+  renamed options, no slower than a direct file-source read
+  (bench/cloudfiles_source.py measures it). Inference, rescue and evolution
+  are Spark SQL expressions (``from_json``, ``map_filter``, ``raise_error``),
+  also in the JVM, and only on reads that ask for them.
+- The DataFrame is built by a plain function of (session, options, path,
+  schema) using public DataFrame APIs only, so it does not depend on how
+  it is reached: this module patches both the classic ``DataStreamReader``
+  and Spark Connect's client reader (``pyspark.sql.connect.streaming``),
+  and code may call ``read_stream`` directly.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 from typing import Any
 
-log = logging.getLogger(__name__)
+from app.platform.autoloader.options import byte_count
+from app.platform.errors import CloudFilesOptionError
+
+__all__ = ["FORMAT_NAME", "CloudFilesOptionError", "byte_count", "install"]
 
 FORMAT_NAME = "cloudfiles"
-_TRANSLATED = {
-    "cloudfiles.maxfilespertrigger": "maxFilesPerTrigger",
-    "cloudfiles.maxbytespertrigger": "maxBytesPerTrigger",
-}
 _STATE = "_lakehouse_cloudfiles"
 _installed = False
-
-
-class CloudFilesOptionError(ValueError):
-    """An Auto Loader read that Auto Loader itself would reject."""
 
 
 def _state(reader: Any) -> dict[str, Any]:
@@ -58,57 +54,12 @@ def _state(reader: Any) -> dict[str, Any]:
     return state
 
 
-_BYTE_UNITS = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40}
-
-
-def byte_count(text: str) -> str:
-    """Auto Loader's byte strings (``10g``, ``512m``, ``1048576``) as the file source's integer."""
-    match = re.fullmatch(r"\s*(\d+)\s*([kmgt]?)b?\s*", text.lower())
-    if not match:
-        raise CloudFilesOptionError(
-            f"cloudFiles.maxBytesPerTrigger={text!r} is not a byte size (e.g. 10g, 512m, 1048576)"
-        )
-    return str(int(match[1]) << _BYTE_UNITS[match[2]])
-
-
-def translate_options(options: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """Auto Loader options -> (built-in format, built-in file-source options)."""
-    fmt = None
-    out: dict[str, str] = {}
-    rescued = None
-    for key, value in options.items():
-        low = key.lower()
-        if low == "cloudfiles.format":
-            fmt = value
-        elif low == "cloudfiles.maxbytespertrigger":
-            out[_TRANSLATED[low]] = byte_count(value)
-        elif low in _TRANSLATED:
-            out[_TRANSLATED[low]] = value
-        elif low.startswith("cloudfiles."):
-            log.debug("cloudFiles stand-in: ignoring Auto Loader option %s", key)
-        elif low == "rescueddatacolumn":
-            rescued = value
-        else:
-            out[key] = value
-    if not fmt:
-        raise CloudFilesOptionError(
-            "a cloudFiles read needs the option cloudFiles.format (json, csv, parquet, text ...), "
-            "as Auto Loader requires: add .option('cloudFiles.format', 'json')"
-        )
-    if "maxFilesPerTrigger" in out and "maxBytesPerTrigger" in out:
-        # Auto Loader stops a batch at whichever limit comes first; Spark's
-        # file source takes one of them: the byte limit, which bounds a
-        # batch's size whatever the files hold.
-        log.debug("cloudFiles stand-in: maxBytesPerTrigger set, maxFilesPerTrigger ignored")
-        del out["maxFilesPerTrigger"]
-    if rescued:
-        out["columnNameOfCorruptRecord"] = rescued
-        out["mode"] = "PERMISSIVE"
-    return fmt, out
-
-
 def install() -> None:
-    """Make ``spark.readStream.format("cloudFiles")`` work in this process (idempotent)."""
+    """Make ``spark.readStream.format("cloudFiles")`` work in this process (idempotent).
+
+    Patches the classic reader and, when pyspark has it, Spark Connect's client
+    reader (the session factory's connect mode).
+    """
     global _installed
     if _installed:
         return
@@ -127,7 +78,7 @@ def install() -> None:
 
 
 def _patch(DataStreamReader: Any) -> None:  # noqa: N803 - the class being patched
-    from pyspark.sql.types import StringType, StructField, StructType
+    from app.platform.autoloader import read_stream
 
     orig_format = DataStreamReader.format
     orig_option = DataStreamReader.option
@@ -145,9 +96,8 @@ def _patch(DataStreamReader: Any) -> None:  # noqa: N803 - the class being patch
     def option(self: Any, key: str, value: Any) -> Any:
         state = _state(self)
         state["options"][key] = value
-        low = key.lower()
-        if low.startswith("cloudfiles.") or low == "rescueddatacolumn":
-            return self  # translated at load(); Auto Loader-only keys never reach the JVM
+        if state["active"]:
+            return self  # read_stream builds its own reader from the recorded options
         return orig_option(self, key, value)
 
     def options(self: Any, **opts: Any) -> Any:
@@ -156,7 +106,10 @@ def _patch(DataStreamReader: Any) -> None:  # noqa: N803 - the class being patch
         return self
 
     def schema(self: Any, value: Any) -> Any:
-        _state(self)["schema"] = value
+        state = _state(self)
+        state["schema"] = value
+        if state["active"]:
+            return self
         return orig_schema(self, value)
 
     def load(
@@ -177,29 +130,11 @@ def _patch(DataStreamReader: Any) -> None:  # noqa: N803 - the class being patch
         if path is None:
             raise CloudFilesOptionError("a cloudFiles read needs a path: .load('<folder>')")
         raw = {k: "" if v is None else str(v) for k, v in state["options"].items()}
-        fmt, translated = translate_options(raw)
-        orig_format(self, fmt)
-        for key, value in translated.items():
-            orig_option(self, key, value)
-        user_schema = state["schema"]
-        if user_schema is None:
-            # Auto Loader infers (and stores under schemaLocation); infer once here.
-            session = getattr(self, "_spark", None) or self._client  # classic | connect
-            batch = session.read.format(fmt)
-            for key, value in translated.items():
-                if key not in ("maxFilesPerTrigger", "maxBytesPerTrigger"):
-                    batch = batch.option(key, value)
-            user_schema = batch.load(path).schema
-        if isinstance(user_schema, str):
-            user_schema = StructType.fromDDL(user_schema)
-        rescued = translated.get("columnNameOfCorruptRecord")
-        if rescued and rescued not in user_schema.fieldNames():
-            user_schema = StructType([*user_schema.fields, StructField(rescued, StringType())])
-        orig_schema(self, user_schema)
-        return orig_load(self, path)
+        session = getattr(self, "_spark", None) or self._client  # classic | connect
+        return read_stream(session, raw, path, state["schema"])
 
-    DataStreamReader.format = format  # type: ignore[method-assign,assignment]
-    DataStreamReader.option = option  # type: ignore[method-assign,assignment]
-    DataStreamReader.options = options  # type: ignore[method-assign]
-    DataStreamReader.schema = schema  # type: ignore[method-assign,assignment]
+    DataStreamReader.format = format
+    DataStreamReader.option = option
+    DataStreamReader.options = options
+    DataStreamReader.schema = schema
     DataStreamReader.load = load

@@ -41,6 +41,19 @@ class SchemaMismatchError(LakehouseError):
     """Data does not have the columns or types a table expects."""
 
 
+class CloudFilesOptionError(ConfigError):
+    """An Auto Loader (``cloudFiles``) option the local stand-in refuses: invalid, or not emulated.
+
+    Auto Loader options that only tune Databricks infrastructure are logged and
+    ignored instead; an option that would change what a stream reads is refused,
+    so code never passes locally on a silently ignored setting.
+    """
+
+
+class CloudFilesSchemaError(SchemaMismatchError):
+    """The local Auto Loader cannot settle a stream's schema (nothing to infer from, bad hints)."""
+
+
 class TableNotFoundError(LakehouseError):
     """A table named by the pipeline does not exist in the catalog."""
 
