@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.platform import class_archive
+from app.platform import class_archive, cluster
 from app.platform.config import LakehouseConfig
 from app.platform.jars import jar_paths
 from app.platform.storage import storage_target
@@ -77,6 +77,7 @@ def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[
     }
     for key, value in storage_target(config).hadoop_conf().items():
         conf[f"spark.hadoop.{key}"] = value
+    conf.update(cluster.cluster_conf(config))  # nothing in-process
     return conf
 
 
@@ -90,6 +91,8 @@ def build_session(
     Raises:
         JarsMissingError: `make setup` has not resolved Spark's jars.
         EmulatorNotRunningError: the storage target is Azurite and it is down.
+        ClusterConfigError: ``spark_master`` is a cluster on another host and
+            the storage target or driver address is only reachable here.
     """
     from pyspark.sql import SparkSession
 
@@ -98,6 +101,7 @@ def build_session(
         if active is None:  # pragma: no cover - only on a Databricks cluster
             raise RuntimeError("no active Spark session on this Databricks cluster")
         return active
+    cluster.check(config)
     storage_target(config).check()
     conf = spark_conf(config, archive_to)
     # Python workers must run the virtualenv's interpreter, else they fail with
