@@ -2,8 +2,9 @@
 
 Commands: up, down, status, generate, setup, run (once | stream), batch-test,
 stream-test, produce, cleanup, cluster (up | down | status). `lakehouse COMMAND
---help` lists a command's own flags. Storage comes from LAKEHOUSE_STORAGE (local, azurite, adls), the
-catalog from --env or LAKEHOUSE_ENV. Every error goes through one translation
+--help` lists a command's own flags. Storage comes from LAKEHOUSE_STORAGE (local,
+azurite, adls), the catalog from --env or LAKEHOUSE_ENV, the Spark master from
+LAKEHOUSE_SPARK_MASTER (in-process by default). Every error goes through one translation
 (`app.platform.errors.exit_status`): a clear message and exit status 2 for the
 errors this project knows, the full trace and 1 for anything else.
 """
