@@ -136,8 +136,9 @@ def test_down_stops_everything_up_started(cluster: Cluster) -> None:
     daemons = cluster.daemons()
     groups = [d.pid for d in daemons]
     ports = [cluster.spec.port] + [d.ports["webui_port"] for d in daemons]
+    assert [d.role for d in daemons if d.alive()] == ["master", "worker-1", "worker-2"]
     assert sockets.processes_in_groups(groups)
-    assert spark_cluster.down(cluster.config) == ["master", "worker-1", "worker-2"]
+    assert sorted(spark_cluster.down(cluster.config)) == ["master", "worker-1", "worker-2"]
     assert sockets.processes_in_groups(groups) == []
     home = str(cluster.config.home_path)
     leftovers = []
@@ -148,7 +149,8 @@ def test_down_stops_everything_up_started(cluster: Cluster) -> None:
                     leftovers.append(entry.name)
             except OSError:
                 continue
-    assert leftovers == []
-    assert not any(is_listening("127.0.0.1", p) for p in ports)
+    assert leftovers == [], [(entry, (Path("/proc") / entry / "cmdline").read_bytes())
+                             for entry in leftovers]
+    assert [p for p in ports if is_listening("127.0.0.1", p)] == []
     assert spark_cluster.read_state(cluster.config) == []
     assert spark_cluster.down(cluster.config) == []  # nothing left to stop
