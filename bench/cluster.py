@@ -5,8 +5,8 @@
 Each run is the CLI's ``batch-test`` (one set, Azurite, its own schema and
 containers) in a subprocess, with ``LAKEHOUSE_SPARK_MASTER`` unset or pointing
 at a cluster this script starts on free loopback ports and stops at the end.
-Printed: each run's seconds (the batch test's own figure, without the driver's
-start, and the subprocess's wall clock), the cluster/in-process ratio at each
+Printed: each run's seconds (the batch test's own figure, which includes the
+driver's start, and the subprocess's wall clock), the cluster/in-process ratio at each
 size and the growth from 1x to 10x for each mode. On 2 cores a cluster cannot
 be faster (the same cores run the driver and the executors, plus the network
 hops between them); the point is correctness and how the cost grows.
@@ -39,7 +39,7 @@ class Run:
     mode: str
     scale: float
     seconds: float  # the batch test's own figure
-    wall: float  # subprocess, driver start included
+    wall: float  # the whole subprocess
 
 
 def batch_test(scale: float, seed: int, master: str | None, env: dict[str, str]) -> Run:
