@@ -121,6 +121,9 @@ def test_batch_test_on_azurite_passes_on_two_workers(cluster: Cluster, azurite) 
         # Each worker ran an executor of the application, launched with the jar folder.
         assert list((worker / f"worker-{n}").glob("app-*/*/stderr")), f"worker-{n} ran nothing"
         assert f"{jars}/*" in (worker / f"worker-{n}.log").read_text()
+    # The storage key reached the executors through Spark's conf, never their logs.
+    logs = [*worker.glob("*.log"), *worker.glob("worker-*/app-*/*/std*")]
+    assert len(logs) >= 5 and not [f for f in logs if AZURITE_KEY in f.read_text(errors="replace")]
 
 
 @pytest.mark.skipif(not os.environ.get("CLUSTER_STREAM_TEST"),
