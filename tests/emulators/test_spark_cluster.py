@@ -116,8 +116,8 @@ def test_batch_test_on_azurite_passes_on_two_workers(cluster: Cluster, azurite) 
                              ["batch-test", "--sets", "1", "--scale", "0.05", "--seed", "7"])
     assert "batch test passed: 1 sets" in output
     jars = str(Path(cluster.config.jars_dir).resolve())
+    worker = spark_cluster.state_folder(cluster.config)
     for n in (1, 2):
-        worker = cluster.config.home_path / "cluster"
         # Each worker ran an executor of the application, launched with the jar folder.
         assert list((worker / f"worker-{n}").glob("app-*/*/stderr")), f"worker-{n} ran nothing"
         assert f"{jars}/*" in (worker / f"worker-{n}.log").read_text()
