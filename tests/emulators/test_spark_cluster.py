@@ -25,7 +25,7 @@ from app.platform.config import AZURITE_KEY, PROJECT_ROOT, LakehouseConfig, load
 from emulators import sockets, spark_cluster
 from emulators.azurite import free_port, is_listening
 
-pytestmark = [pytest.mark.slow, pytest.mark.integration]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.cluster]
 
 
 @dataclass
