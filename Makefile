@@ -29,7 +29,7 @@ STREAM_ARGS ?=
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down status stream test test-fast fuzz generate lint bench bench-quick compose-check clean wheel ci
+.PHONY: help setup up down status stream test test-connect test-fast fuzz generate lint bench bench-quick compose-check clean wheel ci
 .PHONY: cluster-up cluster-down cluster-status test-cluster bench-cluster
 
 help: ## List the targets
@@ -64,8 +64,14 @@ stream: setup ## Run every stream continuously with a live view, while a produce
 	@$(CLI) up --quick
 	$(CLI) run stream $(STREAM_ARGS)
 
-test: setup ## Run the offline test suite (starts and stops Azurite itself)
+# The suite on an in-process (classic) session, then the tests marked spark_modes again on a
+# Spark Connect session (as on Databricks serverless): the two cannot share one process.
+test: setup ## Run the offline test suite (starts and stops Azurite itself), then its Spark Connect part
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,LAKEHOUSE_TEST_SPARK_MODE=connect $(PY) -m pytest -m spark_modes)
+
+test-connect: setup ## Only the tests marked spark_modes, on a Spark Connect session
+	LAKEHOUSE_TEST_SPARK_MODE=connect $(PY) -m pytest -m spark_modes $(PYTEST_ARGS)
 
 chaos: setup ## Kill -9 the stream at seeded moments, restart, drain, compare with ground truth (STORAGE=local|azurite ROUNDS SEED)
 	$(PY) -m tests.chaos --storage $(or $(STORAGE),local) --seed $(SEED) $(if $(ROUNDS),--rounds $(ROUNDS))

@@ -1,12 +1,13 @@
 """`lakehouse COMMAND` (or `python -m lakehouse_local COMMAND`): the one local CLI.
 
 Commands: up, down, status, generate, setup, run (once | stream), batch-test,
-stream-test, produce, cleanup, cluster (up | down | status). `lakehouse COMMAND
---help` lists a command's own flags. Storage comes from LAKEHOUSE_STORAGE (local,
-azurite, adls), the catalog from --env or LAKEHOUSE_ENV, the Spark master from
-LAKEHOUSE_SPARK_MASTER (in-process by default). Every error goes through one translation
-(`app.platform.errors.exit_status`): a clear message and exit status 2 for the
-errors this project knows, the full trace and 1 for anything else.
+stream-test, produce, cleanup, catalog (plan | apply), cluster (up | down | status).
+`lakehouse COMMAND --help` lists a command's own flags. Storage comes from
+LAKEHOUSE_STORAGE (local, azurite, adls), the catalog from --env or LAKEHOUSE_ENV,
+the Spark master from LAKEHOUSE_SPARK_MASTER (in-process by default). Every error
+goes through one translation (`app.platform.errors.exit_status`): a clear message
+and exit status 2 for the errors this project knows, the full trace and 1 for
+anything else.
 """
 
 from __future__ import annotations
@@ -121,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     produce.add_argument("--folder", type=Path, default=None, help="land the files from here")
     command("cleanup", _cleanup, "drop the schema (tables, views, data), remove landing data "
             "and checkpoints", _env)
+    catalog = command("catalog", _catalog, "Unity Catalog as code: print the plan for "
+                      "release/unity_catalog.yml, or apply it (locally, or to a workspace)")
+    catalog.add_argument("action", choices=("plan", "apply"))
+    catalog.add_argument("--file", type=Path, default=None,
+                         help="the declarative file (default release/unity_catalog.yml)")
+    catalog.add_argument("--workspace", action="store_true",
+                         help="the workspace of DATABRICKS_HOST/DATABRICKS_TOKEN instead of the "
+                              "local catalog emulation")
     _cluster_commands(command("cluster", _cluster, "a local Spark standalone cluster: "
                               "up, down, status (see docs/cluster.md)"))
     return parser
@@ -219,6 +228,9 @@ def _status(args: argparse.Namespace) -> int:
 
     config = _config(args)
     answering = emulators.status(config)
+    from lakehouse_local.unity import status_lines
+
+    print("\n".join(status_lines(config)))
     if not args.no_tables and (config.storage != "azurite" or answering):
         print_status(config)
     return 0
@@ -273,6 +285,12 @@ def _cleanup(args: argparse.Namespace) -> int:
         return 0
 
     return _with_lakehouse(args, work)
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from lakehouse_local import unity
+
+    return unity.run(_config(args), args.action, args.file, args.workspace)
 
 
 def _run(args: argparse.Namespace) -> int:

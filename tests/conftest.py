@@ -1,7 +1,11 @@
 """Shared fixtures: one Spark session per run, one Azurite per run, per-test storage.
 
 - ``spark``: the single SparkSession (local, UTC, Delta, RocksDB state), never
-  stopped between tests.
+  stopped between tests. ``LAKEHOUSE_TEST_SPARK_MODE=connect`` makes it a
+  Spark Connect client of a local Connect server instead (``make test`` runs
+  the tests marked ``spark_modes`` a second time that way). The two modes
+  cannot share a process: a Connect session switches pyspark's functions to
+  their Connect versions process-wide (``SPARK_CONNECT_MODE_ENABLED``).
 - ``azurite``: a real Azurite. Reuses one that already answers (``make up``);
   else testcontainers' Azurite when a Docker engine is reachable; else the
   pinned npm Azurite as a local process. Stopped at the end if started here.
@@ -33,6 +37,7 @@ INTEGRATION_FIXTURES = {
     "azurite_lakehouse",
 }
 _azurite_used: list[str] = []
+SPARK_MODE = os.environ.get("LAKEHOUSE_TEST_SPARK_MODE", "classic")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -42,6 +47,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    terminalreporter.write_line(f"spark mode of this run: {SPARK_MODE}")
     for line in _azurite_used:
         terminalreporter.write_line(f"azurite used by this run: {line}")
 
@@ -55,7 +61,8 @@ def test_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def base_config(test_home: Path) -> LakehouseConfig:
     # Ignore the developer's .env and LAKEHOUSE_* variables: tests choose their own.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAKEHOUSE_", "AZURITE_"))}
-    return load_config(env=env, dotenv=Path("/nonexistent"), storage="local", home=str(test_home))
+    return load_config(env=env, dotenv=Path("/nonexistent"), storage="local", home=str(test_home),
+                       spark_mode=SPARK_MODE)
 
 
 @pytest.fixture(scope="session")
@@ -67,9 +74,16 @@ def spark(base_config: LakehouseConfig, azurite: AzuriteEndpoint):  # type: igno
     """
     from app.platform.session import build_session
 
-    session = build_session(base_config, app_name="lakehouse-tests")
+    config = base_config
+    if SPARK_MODE == "connect":  # the server needs Azurite's endpoint at start (session.py)
+        config = base_config.replace(azurite_host=azurite.host, azurite_port=azurite.port)
+    session = build_session(config, app_name="lakehouse-tests")
     yield session
     session.stop()
+    if SPARK_MODE == "connect":
+        from app.platform.session import stop_connect_servers
+
+        stop_connect_servers()
 
 
 @dataclass

@@ -55,6 +55,17 @@ def test_pipeline_code_does_not_touch_spark_context_or_the_jvm() -> None:
     assert not hits, "pipeline code must leave these to app/platform:\n" + "\n".join(hits)
 
 
+def test_pipeline_code_uses_no_api_spark_connect_lacks() -> None:
+    """Delta's Python table API needs a Delta plugin on a Connect server: MERGE is SQL."""
+    hits = [
+        f"{path.relative_to(PIPELINE)}:{n}: {module}"
+        for path in _sources(PIPELINE)
+        for n, module in _imported(path)
+        if module == "delta" or module.startswith("delta.")
+    ]
+    assert not hits, "pipeline code must not import Delta's Python API:\n" + "\n".join(hits)
+
+
 def test_the_deployable_package_imports_nothing_local() -> None:
     hits = [
         f"{path.relative_to(ROOT)}:{n}: {module}"

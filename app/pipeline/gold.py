@@ -78,16 +78,10 @@ def user_bins(lh: Lakehouse, user_ids: set[int]) -> DataFrame:
 
 def update_bins(lh: Lakehouse, user_ids: set[int]) -> None:
     """The users' summary rows get their current bins (no reading is re-aggregated)."""
-    (
-        merge.delta_table(lh, "workout_bpm_summary")
-        .alias("t")
-        .merge(
-            user_bins(lh, user_ids).alias("s"),
-            f"t.user_id = s.user_id AND {prune.in_list('t.user_id', user_ids)}",
-        )
-        .whenMatchedUpdate(set={c: f"s.{c}" for c in BINS})
-        .execute()
-    )
+    merge.Merge(
+        lh, "workout_bpm_summary", user_bins(lh, user_ids),
+        f"t.user_id = s.user_id AND {prune.in_list('t.user_id', user_ids)}",
+    ).when_matched_update(set={c: f"s.{c}" for c in BINS}).execute()
 
 
 def upsert_sessions(lh: Lakehouse, readings: DataFrame) -> None:
@@ -97,11 +91,10 @@ def upsert_sessions(lh: Lakehouse, readings: DataFrame) -> None:
         return
     rows = summarize(readings, user_bins(lh, user_ids))
     (
-        merge.delta_table(lh, "workout_bpm_summary")
-        .alias("t")
-        .merge(rows.alias("s"), f"{merge.on(KEYS)} AND {prune.in_list('t.user_id', user_ids)}")
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
+        merge.Merge(lh, "workout_bpm_summary", rows,
+                    f"{merge.on(KEYS)} AND {prune.in_list('t.user_id', user_ids)}")
+        .when_matched_update_all()
+        .when_not_matched_insert_all()
         .execute()
     )
 

@@ -10,7 +10,8 @@ the batch touches, not the table's whole history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from app.pipeline import prune
@@ -21,10 +22,66 @@ if TYPE_CHECKING:
     from app.platform.lakehouse import Lakehouse
 
 
-def delta_table(lh: Lakehouse, table: str):  # type: ignore[no-untyped-def]
-    from delta.tables import DeltaTable
+class Merge:
+    """``MERGE INTO <table> AS t USING <source> AS s ON ...`` built clause by clause.
 
-    return DeltaTable.forName(lh.spark, lh.table(table))
+    Written as SQL, not with ``delta.tables.DeltaTable``: Delta's Python table
+    API needs a Delta plugin on a Spark Connect server (serverless, standard
+    access mode, Databricks Connect), while its SQL runs everywhere. The
+    source becomes a temporary view of its own session (uniquely named, so
+    streams merging side by side never see each other's), dropped afterwards.
+    """
+
+    def __init__(self, lh: Lakehouse, table: str, source: DataFrame, condition: str) -> None:
+        self.target = lh.table(table)
+        self.source = source
+        self.condition = condition
+        self.clauses: list[str] = []
+
+    def when_matched_delete(self, condition: str | None = None) -> Merge:
+        self.clauses.append(f"WHEN MATCHED{_and(condition)} THEN DELETE")
+        return self
+
+    def when_matched_update(self, set: Mapping[str, str], condition: str | None = None) -> Merge:
+        assignments = ", ".join(f"t.{column} = {value}" for column, value in set.items())
+        self.clauses.append(f"WHEN MATCHED{_and(condition)} THEN UPDATE SET {assignments}")
+        return self
+
+    def when_matched_update_all(self) -> Merge:
+        self.clauses.append("WHEN MATCHED THEN UPDATE SET *")
+        return self
+
+    def when_not_matched_insert(
+        self, values: Mapping[str, str], condition: str | None = None
+    ) -> Merge:
+        columns = ", ".join(values)
+        self.clauses.append(
+            f"WHEN NOT MATCHED{_and(condition)} THEN INSERT ({columns}) "
+            f"VALUES ({', '.join(values.values())})"
+        )
+        return self
+
+    def when_not_matched_insert_all(self) -> Merge:
+        self.clauses.append("WHEN NOT MATCHED THEN INSERT *")
+        return self
+
+    def sql(self, view: str) -> str:
+        return (f"MERGE INTO {self.target} AS t USING {view} AS s ON {self.condition} "
+                + " ".join(self.clauses))
+
+    def execute(self) -> DataFrame:
+        """Run it; returns Delta's metrics row (num_inserted_rows, num_updated_rows, ...)."""
+        spark = self.source.sparkSession
+        view = f"merge_source_{uuid.uuid4().hex}"
+        self.source.createOrReplaceTempView(view)
+        try:
+            return spark.sql(self.sql(view))
+        finally:
+            spark.catalog.dropTempView(view)
+
+
+def _and(condition: str | None) -> str:
+    return f" AND {condition}" if condition else ""
 
 
 def on(keys: Sequence[str]) -> str:
@@ -53,13 +110,7 @@ def insert_new(
         if not ranges:
             return 0  # nothing to write
         condition += " AND " + prune.in_ranges(f"t.{time_column}", ranges)
-    metrics = (
-        delta_table(lh, table)
-        .alias("t")
-        .merge(rows.alias("s"), condition)
-        .whenNotMatchedInsertAll()
-        .execute()
-    )
+    metrics = Merge(lh, table, rows, condition).when_not_matched_insert_all().execute()
     return inserted_rows(metrics)
 
 

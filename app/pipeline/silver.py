@@ -71,14 +71,9 @@ def users(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
             ids = {r.user_id for r in first.select("user_id").collect()}
             if not ids:
                 return
-            (
-                merge.delta_table(lh, "users")
-                .alias("t")
-                .merge(first.alias("s"),
-                       f"t.user_id = s.user_id AND {prune.in_list('t.user_id', ids)}")
-                .whenNotMatchedInsertAll()
-                .execute()
-            )
+            merge.Merge(
+                lh, "users", first, f"t.user_id = s.user_id AND {prune.in_list('t.user_id', ids)}"
+            ).when_not_matched_insert_all().execute()
         finally:
             first.unpersist()
 
@@ -107,18 +102,16 @@ def gym_logs(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
             # the gym_logs files of those hours, not every visit ever logged.
             hours = prune.time_ranges(visits, "login")
             (
-                merge.delta_table(lh, "gym_logs")
-                .alias("t")
-                .merge(
-                    visits.alias("s"),
+                merge.Merge(
+                    lh, "gym_logs", visits,
                     "t.mac_address = s.mac_address AND t.gym = s.gym AND t.login = s.login "
                     f"AND {prune.in_ranges('t.login', hours)}",
                 )
-                .whenMatchedUpdate(
+                .when_matched_update(
                     condition="s.logout > t.login AND (t.logout IS NULL OR s.logout > t.logout)",
                     set={"logout": "s.logout"},
                 )
-                .whenNotMatchedInsertAll()
+                .when_not_matched_insert_all()
                 .execute()
             )
         finally:
@@ -164,14 +157,12 @@ def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
     def merge_profiles(changes: DataFrame, ids: set[int]) -> None:
         values = {c: f"s.{c}" for c in PROFILE_COLUMNS}
         (
-            merge.delta_table(lh, "user_profile")
-            .alias("t")
-            .merge(changes.alias("s"),
-                   f"t.user_id = s.user_id AND {prune.in_list('t.user_id', ids)}")
-            .whenMatchedDelete(condition="s.update_type = 'delete' AND t.updated < s.updated")
-            .whenMatchedUpdate(condition="s.update_type <> 'delete' AND t.updated < s.updated",
-                               set=values)
-            .whenNotMatchedInsert(condition="s.update_type <> 'delete'", values=values)
+            merge.Merge(lh, "user_profile", changes,
+                        f"t.user_id = s.user_id AND {prune.in_list('t.user_id', ids)}")
+            .when_matched_delete(condition="s.update_type = 'delete' AND t.updated < s.updated")
+            .when_matched_update(condition="s.update_type <> 'delete' AND t.updated < s.updated",
+                                 set=values)
+            .when_not_matched_insert(condition="s.update_type <> 'delete'", values=values)
             .execute()
         )
 
@@ -297,12 +288,11 @@ def write_user_bins(lh: Lakehouse, user_ids: set[int]) -> None:
     values = {c: f"s.{c}" for c in BIN_COLUMNS}
     differs = " OR ".join(f"NOT (t.{c} <=> s.{c})" for c in BIN_COLUMNS[1:])
     (
-        merge.delta_table(lh, "user_bins")
-        .alias("t")
-        .merge(bins.alias("s"), f"t.user_id = s.user_id AND {prune.in_list('t.user_id', user_ids)}")
-        .whenMatchedDelete(condition="s.present IS NULL")
-        .whenMatchedUpdate(condition=differs, set=values)
-        .whenNotMatchedInsert(condition="s.present", values=values)
+        merge.Merge(lh, "user_bins", bins,
+                    f"t.user_id = s.user_id AND {prune.in_list('t.user_id', user_ids)}")
+        .when_matched_delete(condition="s.present IS NULL")
+        .when_matched_update(condition=differs, set=values)
+        .when_not_matched_insert(condition="s.present", values=values)
         .execute()
     )
 

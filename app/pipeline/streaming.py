@@ -54,6 +54,9 @@ def start(
     spark = lh.spark
 
     def run_batch(batch: DataFrame, batch_id: int) -> None:
+        # Under Spark Connect this runs in the server's Python worker, with
+        # ``lh`` unpickled and sessionless: it takes the batch's session.
+        lh.bind(batch.sparkSession)
         scheduling.use_pool(batch.sparkSession, pool)
         batch_fn(batch, batch_id)
 

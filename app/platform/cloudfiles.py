@@ -113,6 +113,20 @@ def install() -> None:
     if _installed:
         return
     from pyspark.sql.streaming.readwriter import DataStreamReader
+
+    _patch(DataStreamReader)
+    try:  # Spark Connect's client has its own reader class (connect mode)
+        from pyspark.sql.connect.streaming.readwriter import (
+            DataStreamReader as ConnectDataStreamReader,
+        )
+    except ImportError:  # pragma: no cover - pyspark without the connect extra
+        pass
+    else:
+        _patch(ConnectDataStreamReader)
+    _installed = True
+
+
+def _patch(DataStreamReader: Any) -> None:  # noqa: N803 - the class being patched
     from pyspark.sql.types import StringType, StructField, StructType
 
     orig_format = DataStreamReader.format
@@ -170,7 +184,8 @@ def install() -> None:
         user_schema = state["schema"]
         if user_schema is None:
             # Auto Loader infers (and stores under schemaLocation); infer once here.
-            batch = self._spark.read.format(fmt)
+            session = getattr(self, "_spark", None) or self._client  # classic | connect
+            batch = session.read.format(fmt)
             for key, value in translated.items():
                 if key not in ("maxFilesPerTrigger", "maxBytesPerTrigger"):
                     batch = batch.option(key, value)
@@ -187,5 +202,4 @@ def install() -> None:
     DataStreamReader.option = option  # type: ignore[method-assign,assignment]
     DataStreamReader.options = options  # type: ignore[method-assign]
     DataStreamReader.schema = schema  # type: ignore[method-assign,assignment]
-    DataStreamReader.load = load  # type: ignore[method-assign]
-    _installed = True
+    DataStreamReader.load = load

@@ -27,6 +27,7 @@ AZURITE_KEY = (
 
 STORAGE_TARGETS = ("local", "azurite", "adls")
 ENVIRONMENTS = ("dev", "sit", "qa", "prod")
+SPARK_MODES = ("classic", "connect")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -59,6 +60,16 @@ class LakehouseConfig:
     )
     executor_memory: str = setting(
         "LAKEHOUSE_EXECUTOR_MEMORY", "1g", help="heap of each executor (cluster mode only)"
+    )
+    # classic: an in-process JVM driver. connect: pipeline code talks to a Spark
+    # Connect server, as on Databricks serverless, standard access mode and
+    # Databricks Connect (no sparkContext, no JVM access).
+    spark_mode: str = setting(
+        "LAKEHOUSE_SPARK_MODE", "classic", help="classic (in-process driver) or connect"
+    )
+    spark_remote: str = setting(
+        "LAKEHOUSE_SPARK_REMOTE", "",
+        help="connect mode: sc://host:port of a running Spark Connect server (empty: start one)",
     )
     shuffle_partitions: int = setting("LAKEHOUSE_SHUFFLE_PARTITIONS", 0, help="0 = number of cores")
     processing_time: str = setting("LAKEHOUSE_PROCESSING_TIME", "5 seconds")
@@ -102,6 +113,12 @@ class LakehouseConfig:
             raise ConfigError(
                 f"unknown storage target {self.storage!r}: set LAKEHOUSE_STORAGE to one of "
                 f"{', '.join(STORAGE_TARGETS)}",
+                self.debug_string(),
+            )
+        if self.spark_mode not in SPARK_MODES:
+            raise ConfigError(
+                f"unknown Spark mode {self.spark_mode!r}: set LAKEHOUSE_SPARK_MODE to one of "
+                f"{', '.join(SPARK_MODES)}",
                 self.debug_string(),
             )
         if self.environment not in ENVIRONMENTS:

@@ -53,6 +53,10 @@ class CheckpointMismatchError(LakehouseError):
     """A stream's checkpoint was written by a query of another shape (code changed)."""
 
 
+class ExternalLocationError(LakehouseError):
+    """A path lies outside every declared Unity Catalog external location (as UC refuses it)."""
+
+
 class PipelineLockedError(LakehouseError):
     """Another pipeline holds the lock on this environment's checkpoints (names the holder)."""
 

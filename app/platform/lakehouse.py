@@ -11,7 +11,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from app.platform import catalog as cat
+from app.platform import metastore
 from app.platform.catalog import CatalogNames
+from app.platform.catalog_files import CatalogFiles, files_for, has_jvm
 from app.platform.config import LakehouseConfig, load_config
 from app.platform.storage import ObjectStore, StorageTarget, storage_target
 
@@ -53,10 +55,38 @@ class Lakehouse:
         return self._spark
 
     def attach(self, spark: SparkSession) -> None:
-        """Give a running session this target's Hadoop settings (one session, many targets)."""
-        hadoop = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
-        for key, value in self.target.hadoop_conf().items():
-            hadoop.set(key, value)
+        """Give a running session this target's Hadoop settings (one session, many targets).
+
+        A Spark Connect session gets them as session settings: Spark copies a
+        session's settings into the Hadoop configuration of every read and write.
+        """
+        if has_jvm(spark):
+            hadoop = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
+            for key, value in self.target.hadoop_conf().items():
+                hadoop.set(key, value)
+        else:
+            for key, value in self.target.hadoop_conf().items():
+                spark.conf.set(key, value)
+
+    @property
+    def files(self) -> CatalogFiles:
+        """The catalog's file operations, through Hadoop (classic) or the object stores."""
+        return files_for(self.spark, self.target)
+
+    # A foreachBatch function runs in a Python worker of a Spark Connect server:
+    # it arrives pickled, without the client's session (a gRPC channel cannot be
+    # pickled), and gets the batch's session there (``bind``).
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_spark"] = None
+        state["_registered"] = True  # the driver side registered the tables already
+        state["target"] = storage_target(self.config)  # without its cached clients
+        return state
+
+    def bind(self, spark: SparkSession) -> None:
+        """Use ``spark`` when this Lakehouse has no session (unpickled in a batch worker)."""
+        if self._spark is None:
+            self._spark = spark
 
     # --- names and locations -------------------------------------------------
     def table(self, name: str) -> str:
@@ -104,7 +134,7 @@ class Lakehouse:
 
             DBUtils(self.spark).fs.mkdirs(url)
         else:
-            cat.make_dirs(self.spark, url)
+            self.files.make_dirs(url)
         return url
 
     def count_at(self, name: str, version: int) -> int:
@@ -152,6 +182,9 @@ class Lakehouse:
         if partitioned_by:
             sql += f" PARTITIONED BY ({', '.join(partitioned_by)})"
         if not self.names.unity:
+            # Locally the declared external locations are checked here; on Databricks
+            # Unity Catalog checks them itself.
+            metastore.check_table_location(self.config, self.table_location(name))
             sql += f" LOCATION '{self.table_location(name)}'"
         if properties:
             props = ", ".join(f"'{k}' = '{v}'" for k, v in properties.items())
@@ -171,7 +204,7 @@ class Lakehouse:
         self.spark.sql(f"CREATE OR REPLACE VIEW {full} AS {select_sql}")
         if not self.names.unity:
             url = f"{self.schema_location}/{cat.VIEWS_FOLDER}/{name}.sql"
-            cat.write_text_file(self.spark, url, select_sql)
+            self.files.write_text_file(url, select_sql)
         self._views[name] = select_sql
         return full
 
@@ -180,7 +213,7 @@ class Lakehouse:
         self.spark.sql(f"DROP SCHEMA IF EXISTS {self.database} CASCADE")
         self._views.clear()
         if not self.names.unity:
-            cat.delete_path(self.spark, self.schema_location)
+            self.files.delete_path(self.schema_location)
 
     def register_from_storage(self) -> list[str]:
         """Register every Delta table and view found under this schema's location.
@@ -193,8 +226,9 @@ class Lakehouse:
             return []
         spark = self._spark
         assert spark is not None
-        folders = [t for t in cat.list_dirs(spark, self.schema_location) if not t.startswith("_")]
-        views = cat.read_text_files(spark, f"{self.schema_location}/{cat.VIEWS_FOLDER}")
+        files = files_for(spark, self.target)
+        folders = [t for t in files.list_dirs(self.schema_location) if not t.startswith("_")]
+        views = files.read_text_files(f"{self.schema_location}/{cat.VIEWS_FOLDER}")
         if not folders and not views:
             return []
         spark.sql(
@@ -202,7 +236,7 @@ class Lakehouse:
         )
 
         def register(table: str) -> str | None:
-            if not cat.is_delta_table(spark, self.table_location(table)):
+            if not files.is_delta_table(self.table_location(table)):
                 return None
             spark.sql(
                 f"CREATE TABLE IF NOT EXISTS {self.table(table)} USING DELTA "

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from app.platform import class_archive, cluster
 from app.platform.config import LakehouseConfig
+from app.platform.connect_server import ConnectServer, start_server
 from app.platform.jars import jar_paths
 from app.platform.storage import storage_target
 
@@ -103,6 +104,8 @@ def build_session(
         return active
     cluster.check(config)
     storage_target(config).check()
+    if config.spark_mode == "connect":
+        return _connect_session(config)
     conf = spark_conf(config, archive_to)
     # Python workers must run the virtualenv's interpreter, else they fail with
     # "Python worker failed to connect back".
@@ -119,3 +122,52 @@ def build_session(
     install_cloudfiles()
     spark.sparkContext.setLogLevel(os.environ.get("LAKEHOUSE_SPARK_LOG_LEVEL", "ERROR"))
     return spark
+
+
+# Local Spark Connect servers this process started, by the config's home: one per run.
+_servers: dict[str, ConnectServer] = {}
+
+
+def _connect_session(config: LakehouseConfig) -> SparkSession:
+    """Connect mode: a client session to ``spark_remote``, or to a server started here.
+
+    What the pipeline sees is what Databricks serverless and Databricks Connect
+    give it: a ``pyspark.sql.connect`` session, no ``sparkContext``.
+    """
+    from pyspark.sql import SparkSession
+
+    from app.platform.cloudfiles import install as install_cloudfiles
+
+    url = config.spark_remote
+    if not url:
+        server = _servers.get(config.home)
+        if server is None or server.process.poll() is not None:
+            server = start_server(_server_conf(config), config.home_path / "connect")
+            _servers[config.home] = server
+        url = server.url
+    install_cloudfiles()
+    return SparkSession.builder.remote(url).getOrCreate()
+
+
+def _server_conf(config: LakehouseConfig) -> dict[str, str]:
+    """The server's settings: the classic session's, plus Azurite's when the target is local.
+
+    Catalog operations (``CREATE DATABASE ... LOCATION``) read the server's
+    shared Hadoop configuration, not a session's settings (``Lakehouse.attach``
+    sets those), so a server that also serves Azurite lakehouses (the tests
+    run both targets against one server) needs Azurite's settings from the start.
+    """
+    from app.platform.storage import AzuriteTarget
+
+    conf = spark_conf(config)
+    if config.storage == "local":
+        for key, value in AzuriteTarget(config).hadoop_conf().items():
+            conf.setdefault(f"spark.hadoop.{key}", value)
+    return conf
+
+
+def stop_connect_servers() -> None:
+    """Stop the local Spark Connect servers this process started (also done at exit)."""
+    while _servers:
+        _, server = _servers.popitem()
+        server.stop()

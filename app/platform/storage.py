@@ -56,6 +56,10 @@ class ObjectStore(ABC):
     def delete_prefix(self, prefix: str) -> int:
         """Remove every file under ``prefix``; returns how many were removed."""
 
+    @abstractmethod
+    def make_folder(self, path: str) -> None:
+        """Create an (empty) folder unless it exists, as Hadoop's mkdirs does."""
+
     def exists(self, path: str) -> bool:
         return self.size(path) is not None
 
@@ -101,6 +105,9 @@ class LocalStore(ObjectStore):
     def size(self, path: str) -> int | None:
         target = self._path(path)
         return target.stat().st_size if target.is_file() else None
+
+    def make_folder(self, path: str) -> None:
+        self._path(path).mkdir(parents=True, exist_ok=True)
 
     def list(self, prefix: str = "") -> list[str]:
         base = self._path(prefix)
@@ -167,6 +174,18 @@ class BlobStore(ObjectStore):
             if type(exc).__name__ == "ResourceNotFoundError":
                 return None
             raise translate(exc, where=self._where(path)) from exc
+
+    def make_folder(self, path: str) -> None:
+        # What ABFS's mkdirs leaves on a blob (non-HNS) endpoint: a zero-byte
+        # marker blob with hdi_isfolder, which Spark's file source takes as the folder.
+        name = self._name(path.rstrip("/"))
+        try:
+            blob = self.container.get_blob_client(name)
+            if not blob.exists():
+                blob.upload_blob(b"", metadata={"hdi_isfolder": "true"})
+        except Exception as exc:
+            if type(exc).__name__ != "ResourceExistsError":
+                raise translate(exc, where=self._where(path)) from exc
 
     def _iter(self, prefix: str) -> Iterator[str]:
         start = len(self.prefix) + 1 if self.prefix else 0

@@ -8,7 +8,9 @@ so the official ``databricks.sdk.WorkspaceClient`` drives it unchanged:
   get, list (``page_token`` pagination), reset, delete, run-now, runs/get,
   runs/get-output, runs/cancel, runs/list;
 - Workspace 2.0: mkdirs, import, export, list, get-status, delete;
-- Files 2.0: ``PUT/GET/HEAD /api/2.0/fs/files/<path>``, ``PUT/GET /api/2.0/fs/directories/<path>``.
+- Files 2.0: ``PUT/GET/HEAD /api/2.0/fs/files/<path>``, ``PUT/GET /api/2.0/fs/directories/<path>``;
+- Unity Catalog 2.1: catalogs, schemas, storage credentials, external locations and
+  grants (``emulators.databricks.unity``, which lists what it keeps and what not).
 
 Runs are real: each notebook task runs as a local process
 (``emulators.databricks.notebook``) with its parameters, the job cluster's
@@ -40,6 +42,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from emulators.databricks.notebook import NotebookProcess, NotebookResult
+from emulators.databricks.unity import UcError, UnityCatalog
 
 log = logging.getLogger(__name__)
 PENDING_SECONDS = 0.3  # how long a run stays PENDING (a cluster "starting")
@@ -265,6 +268,7 @@ class Emulator:
         self.runs: dict[int, Run] = {}
         self.task_runs: dict[int, Run] = {}
         self.threads: list[threading.Thread] = []
+        self.unity = UnityCatalog()
 
     def authorized(self, header: str | None) -> None:
         if not header:
@@ -550,6 +554,9 @@ class Emulator:
 class Handler(BaseHTTPRequestHandler):
     server: EmulatorServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: with Nagle on, each response of a kept-alive
+    # connection waits for the client's delayed ACK (~40 ms a request).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         log.debug("%s %s", self.command, urlparse(self.path).path)  # never headers or bodies
@@ -609,6 +616,13 @@ class Handler(BaseHTTPRequestHandler):
         for version in ("/api/2.1/jobs/", "/api/2.2/jobs/"):
             if path.startswith(version):
                 return self._jobs(emu, m, path[len(version):], q)
+        if path.startswith("/api/2.1/unity-catalog/"):
+            body = self._json() if m in ("POST", "PATCH") else {}
+            try:
+                out = emu.unity.handle(m, path[len("/api/2.1/unity-catalog/"):], q, body)
+            except UcError as err:
+                raise ApiError(err.status, err.code, err.message) from None
+            return ok, out, None, "application/json"
         if path.startswith("/api/2.0/workspace/"):
             return (ok, self._workspace(emu, m, path[len("/api/2.0/workspace/"):], q), None,
                     "application/json")

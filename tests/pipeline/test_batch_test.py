@@ -20,7 +20,10 @@ def small_spec(faults: Faults) -> GeneratorSpec:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "target,faults",
-    [("local", Faults()), ("azurite", Faults.all_on())],
+    [
+        ("local", Faults()),
+        pytest.param("azurite", Faults.all_on(), marks=pytest.mark.spark_modes),
+    ],
     ids=["local-clean", "azurite-all-faults"],
 )
 def test_batch_test_matches_ground_truth(lakehouse_factory, target, faults):
@@ -29,10 +32,3 @@ def test_batch_test_matches_ground_truth(lakehouse_factory, target, faults):
     assert [s["set"] for s in report.sets] == [1, 2]
     if faults.any:
         assert report.sets[-1]["counts"]["quarantine"] > 0  # the faults really happened
-
-
-@pytest.mark.slow
-def test_faults_on_local(local_lakehouse):
-    spec = small_spec(Faults.all_on()).replace(seed=11)
-    report = batch_test.batch_test(local_lakehouse, spec)
-    assert report.sets[-1]["counts"]["quarantine"] > 0

@@ -9,6 +9,7 @@ from lakehouse_local import stream_test
 
 
 @pytest.mark.slow
+@pytest.mark.spark_modes
 def test_stream_test_catches_up_and_matches_ground_truth(local_lakehouse):
     spec = GeneratorSpec(seed=3, sets=2, scale=0.05, visits_per_user=2, faults=Faults.all_on())
     report = stream_test.stream_test(local_lakehouse, spec, "1 second", timeout=300)

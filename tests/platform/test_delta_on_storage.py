@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import Row
 
@@ -19,6 +20,7 @@ def _json_lines(rows: list[dict[str, object]]) -> bytes:
     return "".join(json.dumps(r) + "\n" for r in rows).encode()
 
 
+@pytest.mark.spark_modes
 def test_delta_table_written_merged_and_read_back(lakehouse: Lakehouse) -> None:
     spark = lakehouse.spark
     lakehouse.create_schema()
@@ -43,6 +45,7 @@ def test_delta_table_written_merged_and_read_back(lakehouse: Lakehouse) -> None:
     assert location.startswith(lakehouse.location("tables"))
 
 
+@pytest.mark.spark_modes
 def test_available_now_stream_honours_its_checkpoint(lakehouse: Lakehouse) -> None:
     spark = lakehouse.spark
     landing = lakehouse.store("data_zone")

@@ -1,0 +1,1 @@
+"""Unity Catalog as code: release/unity (spec, state, plan, workspace), lakehouse_local.unity."""
