@@ -134,7 +134,7 @@ cluster-down: ## Stop the cluster `make cluster-up` started (its executors too)
 cluster-status: setup ## The local cluster: master URL, workers alive, listening addresses
 	$(CLI) cluster status
 
-test-cluster: setup ## Batch and stream tests on their own 2-worker cluster against Azurite (~10 min)
+test-cluster: setup ## Batch and stream tests on their own 2-worker cluster against Azurite (~7 min)
 	CLUSTER_STREAM_TEST=1 $(PY) -m pytest tests/emulators/test_spark_cluster.py $(PYTEST_ARGS)
 
 bench-cluster: setup ## Batch test at 1x/10x data, in-process vs a 2-worker cluster, as ratios (~10 min)
