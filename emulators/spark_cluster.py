@@ -96,6 +96,11 @@ def read_state(config: LakehouseConfig) -> list[Daemon]:
                            "checking no Spark daemon of this project still runs") from None
 
 
+def running_url(config: LakehouseConfig) -> str | None:
+    """The master URL of the cluster this home started, if its master is alive."""
+    return master_url([d for d in read_state(config) if d.alive()])
+
+
 def master_url(daemons: list[Daemon]) -> str | None:
     for d in daemons:
         if d.role == "master":
@@ -156,9 +161,9 @@ def up(config: LakehouseConfig, spec: ClusterSpec | None = None, timeout: float 
             not come up in time (the message names their log files).
     """
     spec = spec or ClusterSpec()
-    running = [d for d in read_state(config) if d.alive()]
-    if running and master_url(running):
-        return str(master_url(running))
+    url = running_url(config)
+    if url:
+        return url
     down(config)  # leftovers of a half-dead cluster
     if not any(Path(config.jars_dir).glob("*.jar")):
         raise ClusterError(f"no jars in {config.jars_dir}: run `make setup` first")

@@ -245,8 +245,10 @@ def _cluster(args: argparse.Namespace) -> int:
         spec = spark_cluster.ClusterSpec(
             workers=args.workers, cores=args.cores, memory=args.memory, port=args.port,
             webui_port=args.webui_port, worker_webui_base=args.webui_port + 1)
-        url = spark_cluster.up(config, spec)
-        print(f"cluster up: {url}, web UI http://127.0.0.1:{args.webui_port}\n"
+        running = spark_cluster.running_url(config)
+        url = running or spark_cluster.up(config, spec)
+        print(f"cluster {'already running' if running else 'up'}: {url} "
+              f"(`lakehouse cluster status` lists its web UIs)\n"
               f"run commands on it with: export LAKEHOUSE_SPARK_MASTER={url}")
     elif args.action == "down":
         stopped = spark_cluster.down(config)
