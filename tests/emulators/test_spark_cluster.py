@@ -104,6 +104,8 @@ def _run_on_cluster(cluster: Cluster, azurite, command: list[str]) -> str:  # ty
                 _assert_all_on_loopback(cluster.processes())
                 executors_seen = True
             time.sleep(1)
+    # The master frees the executors once the driver is gone; the next test starts from idle.
+    assert spark_cluster.wait_for_app_end(cluster.spec.webui_port)
     output = log.read_text()
     assert AZURITE_KEY not in output
     assert proc.returncode == 0, output[-4000:]
@@ -143,17 +145,26 @@ def test_down_stops_everything_up_started(cluster: Cluster) -> None:
     assert sockets.processes_in_groups(groups)
     assert sorted(spark_cluster.down(cluster.config)) == ["master", "worker-1", "worker-2"]
     assert sockets.processes_in_groups(groups) == []
-    home = str(cluster.config.home_path)
-    leftovers = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if home.encode() in (entry / "cmdline").read_bytes():
-                    leftovers.append(entry.name)
-            except OSError:
-                continue
-    assert leftovers == [], [(entry, (Path("/proc") / entry / "cmdline").read_bytes())
-                             for entry in leftovers]
+    # Nothing of the cluster anywhere: no process naming its folder (the workers'
+    # --work-dir) or running inside it (executors run in their application folder).
+    # The driver of a finished run is not the cluster's: it names <home>/warehouse.
+    folder = str(spark_cluster.state_folder(cluster.config))
+    assert _processes_using(folder) == []
     assert [p for p in ports if is_listening("127.0.0.1", p)] == []
     assert spark_cluster.read_state(cluster.config) == []
     assert spark_cluster.down(cluster.config) == []  # nothing left to stop
+
+
+def _processes_using(folder: str) -> list[tuple[int, str]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if folder in cmdline or cwd.startswith(folder):
+            found.append((int(entry.name), cmdline[:200]))
+    return found
