@@ -30,6 +30,7 @@ BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup up down status stream test test-connect test-fast fuzz generate lint bench bench-quick compose-check clean wheel ci
+.PHONY: cluster-up cluster-down cluster-status test-cluster bench-cluster
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -121,8 +122,27 @@ ci: setup ## Tests, wheel, Databricks emulator up, release script running the ba
 	$(PY) -m emulators.databricks down --state $(CI_HOME)/databricks; \
 	echo "make ci: JUnit result in $(CI_JUNIT)"; exit $$status
 
+# A local Spark standalone cluster (docs/cluster.md); commands run on it with
+# LAKEHOUSE_SPARK_MASTER=spark://127.0.0.1:7077.
+WORKERS ?= 2
+cluster-up: setup ## Start a Spark standalone master + WORKERS (2) workers of 1 core, 2g on 127.0.0.1:7077 (UI :8080)
+	$(CLI) cluster up --workers $(WORKERS)
+
+cluster-down: ## Stop the cluster `make cluster-up` started (its executors too)
+	@if [ -x $(PY) ]; then $(CLI) cluster down; else echo "nothing to stop"; fi
+
+cluster-status: setup ## The local cluster: master URL, workers alive, listening addresses
+	$(CLI) cluster status
+
+test-cluster: setup ## Batch and stream tests on their own 2-worker cluster against Azurite (~7 min)
+	CLUSTER_STREAM_TEST=1 $(PY) -m pytest tests/emulators/test_spark_cluster.py $(PYTEST_ARGS)
+
+bench-cluster: setup ## Batch test at 1x/10x data, in-process vs a 2-worker cluster, as ratios (~10 min)
+	$(PY) bench/cluster.py $(BENCH_ARGS)
+
 compose-check: ## Validate docker-compose.yml without a Docker engine
 	docker-compose -f docker-compose.yml config --quiet
+	docker-compose -f docker-compose.yml --profile cluster config --quiet
 
 clean: down ## Remove local state (emulator data, local tables); keeps venv and jars
 	rm -rf .lakehouse/local .lakehouse/azurite .lakehouse/warehouse

@@ -1,11 +1,13 @@
 """`lakehouse COMMAND` (or `python -m lakehouse_local COMMAND`): the one local CLI.
 
 Commands: up, down, status, generate, setup, run (once | stream), batch-test,
-stream-test, produce, cleanup, catalog (plan | apply). `lakehouse COMMAND --help` lists a command's
-own flags. Storage comes from LAKEHOUSE_STORAGE (local, azurite, adls), the
-catalog from --env or LAKEHOUSE_ENV. Every error goes through one translation
-(`app.platform.errors.exit_status`): a clear message and exit status 2 for the
-errors this project knows, the full trace and 1 for anything else.
+stream-test, produce, cleanup, catalog (plan | apply), cluster (up | down | status).
+`lakehouse COMMAND --help` lists a command's own flags. Storage comes from
+LAKEHOUSE_STORAGE (local, azurite, adls), the catalog from --env or LAKEHOUSE_ENV,
+the Spark master from LAKEHOUSE_SPARK_MASTER (in-process by default). Every error
+goes through one translation (`app.platform.errors.exit_status`): a clear message
+and exit status 2 for the errors this project knows, the full trace and 1 for
+anything else.
 """
 
 from __future__ import annotations
@@ -128,7 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("--workspace", action="store_true",
                          help="the workspace of DATABRICKS_HOST/DATABRICKS_TOKEN instead of the "
                               "local catalog emulation")
+    _cluster_commands(command("cluster", _cluster, "a local Spark standalone cluster: "
+                              "up, down, status (see docs/cluster.md)"))
     return parser
+
+
+def _cluster_commands(cluster: argparse.ArgumentParser) -> None:
+    actions = cluster.add_subparsers(dest="action", metavar="ACTION", required=True)
+    text = ("start a master and N workers on 127.0.0.1; prints the URL for "
+            "LAKEHOUSE_SPARK_MASTER")
+    up = actions.add_parser("up", help=text, description=text)
+    up.add_argument("--workers", type=int, default=2, help="workers (default 2)")
+    up.add_argument("--cores", type=int, default=1, help="cores per worker (default 1)")
+    up.add_argument("--memory", default="2g", help="memory per worker (default 2g)")
+    up.add_argument("--port", type=int, default=7077, help="master port (default 7077)")
+    up.add_argument("--webui-port", type=int, default=8080,
+                    help="master web UI port (default 8080; workers take the next ones)")
+    actions.add_parser("down", help="stop the master and workers `cluster up` started",
+                       description="stop the master and workers `cluster up` started")
+    actions.add_parser("status", help="master URL, workers alive, listening addresses",
+                       description="master URL, workers alive, listening addresses")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -212,6 +233,28 @@ def _status(args: argparse.Namespace) -> int:
     print("\n".join(status_lines(config)))
     if not args.no_tables and (config.storage != "azurite" or answering):
         print_status(config)
+    return 0
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from app.platform.config import load_config
+    from emulators import spark_cluster
+
+    config = load_config()
+    if args.action == "up":
+        spec = spark_cluster.ClusterSpec(
+            workers=args.workers, cores=args.cores, memory=args.memory, port=args.port,
+            webui_port=args.webui_port, worker_webui_base=args.webui_port + 1)
+        running = spark_cluster.running_url(config)
+        url = running or spark_cluster.up(config, spec)
+        print(f"cluster {'already running' if running else 'up'}: {url} "
+              f"(`lakehouse cluster status` lists its web UIs)\n"
+              f"run commands on it with: export LAKEHOUSE_SPARK_MASTER={url}")
+    elif args.action == "down":
+        stopped = spark_cluster.down(config)
+        print(f"cluster down: stopped {', '.join(stopped) if stopped else 'nothing'}")
+    else:
+        spark_cluster.print_status(spark_cluster.status(config))
     return 0
 
 

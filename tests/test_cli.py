@@ -21,6 +21,9 @@ OWN_FLAGS = {
     ("batch-test",): {"--env", "--sets", *GENERATOR, "--keep"},
     ("stream-test",): {"--env", "--processing-time", "--sets", *GENERATOR, "--keep"},
     ("produce",): {"--env", "--sets", *GENERATOR, "--set", "--folder"},
+    ("cluster", "up"): {"--workers", "--cores", "--memory", "--port", "--webui-port"},
+    ("cluster", "down"): set(),
+    ("cluster", "status"): set(),
 }
 
 

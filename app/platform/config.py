@@ -49,7 +49,18 @@ class LakehouseConfig:
     jars_dir: str = setting(
         "LAKEHOUSE_JARS_DIR", str(PROJECT_ROOT / "jars"), help="Spark's extra jars"
     )
-    spark_master: str = setting("LAKEHOUSE_SPARK_MASTER", "local[*]")
+    spark_master: str = setting(
+        "LAKEHOUSE_SPARK_MASTER", "local[*]",
+        help="local[*] in-process, or spark://host:port of a standalone cluster",
+    )
+    # Cluster mode only (app/platform/cluster.py): executors must reach the
+    # driver at this address, so it is the driver's host as the workers see it.
+    spark_driver_host: str = setting(
+        "LAKEHOUSE_SPARK_DRIVER_HOST", "127.0.0.1", help="driver address executors connect to"
+    )
+    executor_memory: str = setting(
+        "LAKEHOUSE_EXECUTOR_MEMORY", "1g", help="heap of each executor (cluster mode only)"
+    )
     # classic: an in-process JVM driver. connect: pipeline code talks to a Spark
     # Connect server, as on Databricks serverless, standard access mode and
     # Databricks Connect (no sparkContext, no JVM access).

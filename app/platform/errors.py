@@ -25,6 +25,10 @@ class JarsMissingError(ConfigError):
     """Spark's extra jars (Delta, hadoop-azure) were not resolved into the jar folder."""
 
 
+class ClusterConfigError(ConfigError):
+    """The Spark master and the storage target or driver address cannot work together."""
+
+
 class EmulatorNotRunningError(LakehouseError):
     """A storage emulator (Azurite) does not answer where the config says it runs."""
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.platform import class_archive
+from app.platform import class_archive, cluster
 from app.platform.config import LakehouseConfig
 from app.platform.connect_server import ConnectServer, start_server
 from app.platform.jars import jar_paths
@@ -78,6 +78,7 @@ def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[
     }
     for key, value in storage_target(config).hadoop_conf().items():
         conf[f"spark.hadoop.{key}"] = value
+    conf.update(cluster.cluster_conf(config))  # nothing in-process
     return conf
 
 
@@ -91,6 +92,8 @@ def build_session(
     Raises:
         JarsMissingError: `make setup` has not resolved Spark's jars.
         EmulatorNotRunningError: the storage target is Azurite and it is down.
+        ClusterConfigError: ``spark_master`` is a cluster on another host and
+            the storage target or driver address is only reachable here.
     """
     from pyspark.sql import SparkSession
 
@@ -99,6 +102,7 @@ def build_session(
         if active is None:  # pragma: no cover - only on a Databricks cluster
             raise RuntimeError("no active Spark session on this Databricks cluster")
         return active
+    cluster.check(config)
     storage_target(config).check()
     if config.spark_mode == "connect":
         return _connect_session(config)
