@@ -97,7 +97,7 @@ def test_no_secret_in_outputs_logs_configs_or_event_log(
     })
     outputs: dict[str, tuple[int, str]] = {}
     outputs["stream"] = run_pipeline(
-        "stream", "--no-live", "--duration", "20", "--scale", "0.05", "--pause", "5",
+        "stream", "--no-live", "--duration", "12", "--scale", "0.05", "--pause", "5",
         "--processing-time", "1 second", env=env, log=tmp_path / "stream.log", timeout=600)
     # The rest are independent: run side by side.
     children = {
