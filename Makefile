@@ -108,7 +108,7 @@ CI_HOME ?= $(abspath .lakehouse/ci)
 CI_SCALE ?= 0.05
 CI_JUNIT ?= build/release-junit.xml
 ci: setup ## Tests, wheel, Databricks emulator up, release script running the batch-test job, JUnit, emulator down
-	$(MAKE) test PYTEST_ARGS='$(PYTEST_ARGS)'
+	$(MAKE) test  # PYTEST_ARGS from the command line reaches it through MAKEFLAGS
 	$(MAKE) wheel
 	rm -rf $(CI_HOME) && mkdir -p $(CI_HOME)
 	LAKEHOUSE_STORAGE=local LAKEHOUSE_HOME=$(CI_HOME) $(CLI) produce --sets 1 --scale $(CI_SCALE) --seed $(SEED)
