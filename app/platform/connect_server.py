@@ -25,14 +25,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.platform.errors import LakehouseError
+from app.platform.config import PROJECT_ROOT
+from app.platform.errors import ConnectServerError
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 START_TIMEOUT_SECONDS = 120.0
-
-
-class ConnectServerError(LakehouseError):
-    """The local Spark Connect server did not start; the message names its log."""
 
 
 @dataclass
@@ -98,14 +95,13 @@ def start_server(conf: dict[str, str], state_dir: Path) -> ConnectServer:
             f.write(f"{key}={value.replace(chr(92), chr(92) * 2)}\n")
     log_path = state_dir / f"connect-{port}.log"
     submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
-    project_root = Path(__file__).resolve().parents[2]
     env = {
         **os.environ,
         # foreachBatch functions run in Python workers the server starts: they
         # need this interpreter and the project's packages.
         "PYSPARK_PYTHON": sys.executable,
         "PYTHONPATH": os.pathsep.join(
-            p for p in (str(project_root), os.environ.get("PYTHONPATH", "")) if p
+            p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p
         ),
         "SPARK_LOCAL_IP": "127.0.0.1",
     }

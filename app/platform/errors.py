@@ -29,6 +29,10 @@ class ClusterConfigError(ConfigError):
     """The Spark master and the storage target or driver address cannot work together."""
 
 
+class ConnectServerError(LakehouseError):
+    """The local Spark Connect server (connect mode) did not start; the message names its log."""
+
+
 class EmulatorNotRunningError(LakehouseError):
     """A storage emulator (Azurite) does not answer where the config says it runs."""
 
