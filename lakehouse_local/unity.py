@@ -49,15 +49,20 @@ def current(config: LakehouseConfig) -> State:
     return State.from_json(stored) if stored is not None else State()
 
 
-def plan_local(config: LakehouseConfig, unity: UnitySpec) -> list[plan.Change]:
-    return plan.diff(desired(unity, resolver(config)), current(config), unity.groups)
+def plan_local(
+    config: LakehouseConfig, unity: UnitySpec, now: State | None = None
+) -> list[plan.Change]:
+    """The changes from ``now`` (default: the stored state) to what the file declares."""
+    now = current(config) if now is None else now
+    return plan.diff(desired(unity, resolver(config)), now, unity.groups)
 
 
 def apply_local(config: LakehouseConfig, unity: UnitySpec) -> list[plan.Change]:
     """Apply the plan to the local metastore file; returns the changes (none the second time)."""
-    changes = plan_local(config, unity)
+    now = current(config)  # read once: the plan and the new state start from the same one
+    changes = plan_local(config, unity, now)
     if changes:
-        state = plan.apply_to(current(config), changes).to_json()
+        state = plan.apply_to(now, changes).to_json()
         target = storage_target(config)
         state["governed_roots"] = sorted({target.url(loc.adapter_location)
                                           for loc in unity.external_locations})
