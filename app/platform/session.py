@@ -25,6 +25,10 @@ THREAD_STACK = "64m"
 REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key|account\.key|client\.secret"
 
 
+# Compiled classes kept by Spark's code generator (each some KB of metaspace).
+CODEGEN_CACHE_ENTRIES = 2000
+
+
 def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[str, str]:
     """Every Spark setting the session factory applies, secrets included.
 
@@ -63,6 +67,13 @@ def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[
         "spark.default.parallelism": str(partitions),
         # Delta replays its log with 50 partitions by default: far too many here.
         "spark.databricks.delta.snapshotPartitions": str(partitions),
+        # Spark keeps 100 compiled classes (whole-stage and expression code) by
+        # default. One cycle of the pipeline's streams, their MERGEs and Delta's
+        # own log queries needs several hundred, so each cycle recompiled nearly
+        # all of them (~490 Janino compiles per run-once of a set, ~14% of the
+        # JVM's CPU); with room for them it is ~100, the ones whose literals
+        # change (bench/batch_costs.py, NOTES.md).
+        "spark.sql.codegen.cache.maxEntries": str(CODEGEN_CACHE_ENTRIES),
         "spark.sql.streaming.stateStore.providerClass": (
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
         ),
