@@ -36,6 +36,10 @@ KAFKA_BRONZE = "kafka_multiplex_bz"  # a stop that takes longer than this is rep
 
 @dataclass
 class StartStop:
+    # A batch is running once Spark has written its offsets to the checkpoint's
+    # write-ahead log (``offsets/0``), done once it wrote ``commits/0``.
+    first_batch_running_seconds: float | None = None
+    first_running_table: str = ""
     first_batch_seconds: float | None = None
     first_table: str = ""
     # The first batch may be an empty one of a table's initial snapshot; this
@@ -65,16 +69,17 @@ def child_env(config: LakehouseConfig) -> dict[str, str]:
     return env
 
 
-def committed_first_batch(store: ObjectStore) -> set[str]:
-    """Tables whose stream has committed batch 0 (``checkpoints/<table>/commits/0``)."""
+def first_batches(store: ObjectStore) -> tuple[set[str], set[str]]:
+    """Streams whose batch 0 is running (``checkpoints/<s>/offsets/0``), and committed
+    (``checkpoints/<s>/commits/0``)."""
     try:
         paths = store.list("checkpoints/")
     except OSError:  # a folder renamed away by Spark while listing: try again next poll
-        return set()
-    return {
-        parts[1] for parts in (p.split("/") for p in paths)
-        if len(parts) == 4 and parts[2:] == ["commits", "0"]
-    }
+        return set(), set()
+    split = [p.split("/") for p in paths]
+    running = {parts[1] for parts in split if len(parts) == 4 and parts[2:] == ["offsets", "0"]}
+    committed = {parts[1] for parts in split if len(parts) == 4 and parts[2:] == ["commits", "0"]}
+    return running | committed, committed
 
 
 def measure(base: LakehouseConfig, target: str, run_after_first: float, log_dir: Path,
@@ -97,8 +102,11 @@ def measure(base: LakehouseConfig, target: str, run_after_first: float, log_dir:
         )
         try:
             while proc.poll() is None and time.monotonic() - began < KILL_AFTER:
-                found = committed_first_batch(checkpoints)
+                running, found = first_batches(checkpoints)
                 now = time.monotonic() - began
+                if running and out.first_batch_running_seconds is None:
+                    out.first_batch_running_seconds = now
+                    out.first_running_table = sorted(running)[0]
                 if found and out.first_batch_seconds is None:
                     out.first_batch_seconds, out.first_table = now, sorted(found)[0]
                 if KAFKA_BRONZE in found:
