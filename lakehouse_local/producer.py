@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 MANIFESTS = "ground_truth"
 # Kafka records per second `make stream`'s producer targets (``--rate``): below
-# what bench/pipeline.py measured the pipeline sustains on 2 cores (3,348/s held
-# on local, 2,240/s on Azurite, where `make stream` runs by default; 3,333/s not
-# held on Azurite), so the live view's lag stays bounded.
+# what bench/pipeline.py measured the pipeline sustains on 2 cores (3,333/s held
+# on local and on Azurite, where `make stream` runs by default; 5,000/s held on
+# neither, at 7ab450e), with room for a busier machine, so the live view's lag
+# stays bounded.
 DEFAULT_RATE = 2000.0
 # Sets in `make stream`'s world (8 days of event time each, ~22 years in all).
 # The date lookup covers every year of the spec's sets and is landed with each
