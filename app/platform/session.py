@@ -72,7 +72,7 @@ def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[
         # own log queries needs several hundred, so each cycle recompiled nearly
         # all of them (~490 Janino compiles per run-once of a set, ~14% of the
         # JVM's CPU); with room for them it is ~100, the ones whose literals
-        # change (bench/batch_costs.py, NOTES.md).
+        # change (Spark's CodegenMetrics compile count; NOTES.md, session 7).
         "spark.sql.codegen.cache.maxEntries": str(CODEGEN_CACHE_ENTRIES),
         "spark.sql.streaming.stateStore.providerClass": (
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
