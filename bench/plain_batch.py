@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.platform import codegen
+
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
@@ -88,7 +90,11 @@ class PlainBatchJob:
 
     def __init__(self, lh: Lakehouse) -> None:
         self.lh = lh
-        self.spark = lh.spark
+        # Spark's own default, code generated for every expression, as a data
+        # engineer's batch notebook runs: the local session interprets them
+        # outside bronze (app/platform/codegen.py), which suits micro-batches.
+        self.spark = lh.spark.newSession()
+        self.spark.conf.set(codegen.FACTORY_MODE, codegen.GENERATED)
 
     def path(self, table: str) -> str:
         return self.lh.path("tables", "plain", table)

@@ -58,6 +58,7 @@ def start(
         # ``lh`` unpickled and sessionless: it takes the batch's session.
         lh.bind(batch.sparkSession)
         scheduling.use_pool(batch.sparkSession, pool)
+        lh.tune_batch(batch.sparkSession, pool)
         batch_fn(batch, batch_id)
 
     scheduling.use_pool(spark, pool)  # the query's thread inherits the pool

@@ -28,6 +28,8 @@ AZURITE_KEY = (
 STORAGE_TARGETS = ("local", "azurite", "adls")
 ENVIRONMENTS = ("dev", "sit", "qa", "prod")
 SPARK_MODES = ("classic", "connect")
+# Where local Spark generates code for expressions (app/platform/codegen.py).
+EXPRESSION_CODEGEN = ("bronze", "all", "none")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -77,6 +79,10 @@ class LakehouseConfig:
         "LAKEHOUSE_SPARK_UI", "false", help="true to serve Spark's UI on 127.0.0.1"
     )
     driver_memory: str = setting("LAKEHOUSE_DRIVER_MEMORY", "4g")
+    expression_codegen: str = setting(
+        "LAKEHOUSE_EXPRESSION_CODEGEN", "bronze",
+        help="local Spark generates code for expressions in: bronze (its batches only), all, none",
+    )
     # Bronze's door: event times outside [min, file landed + ahead] and records
     # over max_record_bytes go to quarantine (app/pipeline/landing.py).
     event_time_min: str = setting(
@@ -119,6 +125,12 @@ class LakehouseConfig:
             raise ConfigError(
                 f"unknown Spark mode {self.spark_mode!r}: set LAKEHOUSE_SPARK_MODE to one of "
                 f"{', '.join(SPARK_MODES)}",
+                self.debug_string(),
+            )
+        if self.expression_codegen not in EXPRESSION_CODEGEN:
+            raise ConfigError(
+                f"unknown expression codegen {self.expression_codegen!r}: set "
+                f"LAKEHOUSE_EXPRESSION_CODEGEN to one of {', '.join(EXPRESSION_CODEGEN)}",
                 self.debug_string(),
             )
         if self.environment not in ENVIRONMENTS:

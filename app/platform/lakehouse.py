@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from app.platform import catalog as cat
-from app.platform import metastore
+from app.platform import codegen, metastore
 from app.platform.catalog import CatalogNames
 from app.platform.catalog_files import CatalogFiles, files_for, has_jvm
 from app.platform.config import LakehouseConfig, load_config
@@ -87,6 +87,14 @@ class Lakehouse:
         """Use ``spark`` when this Lakehouse has no session (unpickled in a batch worker)."""
         if self._spark is None:
             self._spark = spark
+
+    def tune_batch(self, batch_session: SparkSession, layer: str) -> None:
+        """Local runtime settings for a micro-batch of ``layer``, in its stream's own session.
+
+        Only where expressions are generated or interpreted (``codegen``); on
+        Databricks nothing: the runtime decides for itself.
+        """
+        codegen.use_for_batch(batch_session, self.config, layer)
 
     # --- names and locations -------------------------------------------------
     def table(self, name: str) -> str:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.platform import class_archive, cluster
+from app.platform import class_archive, cluster, codegen
 from app.platform.config import LakehouseConfig
 from app.platform.connect_server import ConnectServer, start_server
 from app.platform.jars import jar_paths
@@ -74,6 +74,8 @@ def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[
         # JVM's CPU); with room for them it is ~100, the ones whose literals
         # change (Spark's CodegenMetrics compile count; NOTES.md, session 7).
         "spark.sql.codegen.cache.maxEntries": str(CODEGEN_CACHE_ENTRIES),
+        # Interpreted expressions outside bronze (app/platform/codegen.py).
+        **codegen.session_conf(config),
         "spark.sql.streaming.stateStore.providerClass": (
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
         ),
