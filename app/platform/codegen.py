@@ -20,8 +20,12 @@ Measured back to back (run once, sets 1-4 of ``GeneratorSpec(seed=42,
 scale=0.25)``, NOTES.md session 8): interpreting everywhere took 47.6, 20.0,
 16.6 and 14.8 s per set against 53.5, 23.2, 17.7 and 15.9 s with code
 generation everywhere, with 11-17% less JVM CPU time; only bronze was slower
-(4.2-5.0 s against 3.5-4.3 s), hence ``bronze``. At scale 1 (260k records per
-set) the two were within the machine's noise.
+(4.2-5.0 s against 3.5-4.3 s), hence ``bronze``: 51.7, 20.2, 16.0 and 14.5 s
+against 54.7, 25.5, 19.4 and 16.4 s. At scale 1 (260k records per set) the
+settings were within the machine's noise back to back; in the full bench the
+gold stage of the scale-1 batch test took 20.8 s against 16.8 s an earlier
+day, where its per-row work (a whole set's readings, Delta's statistics of
+each written row) is interpreted. ``all`` restores Spark's default.
 
 The setting is Spark's internal one (documented "for testing"); it is applied
 only to the local runtime, never on Databricks, whose runtime decides for itself.
