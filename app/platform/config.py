@@ -115,30 +115,19 @@ class LakehouseConfig:
     client_secret: str = setting("AZURE_CLIENT_SECRET", "", secret=True)
 
     def __post_init__(self) -> None:
-        if self.storage not in STORAGE_TARGETS:
-            raise ConfigError(
-                f"unknown storage target {self.storage!r}: set LAKEHOUSE_STORAGE to one of "
-                f"{', '.join(STORAGE_TARGETS)}",
-                self.debug_string(),
-            )
-        if self.spark_mode not in SPARK_MODES:
-            raise ConfigError(
-                f"unknown Spark mode {self.spark_mode!r}: set LAKEHOUSE_SPARK_MODE to one of "
-                f"{', '.join(SPARK_MODES)}",
-                self.debug_string(),
-            )
-        if self.expression_codegen not in EXPRESSION_CODEGEN:
-            raise ConfigError(
-                f"unknown expression codegen {self.expression_codegen!r}: set "
-                f"LAKEHOUSE_EXPRESSION_CODEGEN to one of {', '.join(EXPRESSION_CODEGEN)}",
-                self.debug_string(),
-            )
-        if self.environment not in ENVIRONMENTS:
-            raise ConfigError(
-                f"unknown environment {self.environment!r}: set LAKEHOUSE_ENV to one of "
-                f"{', '.join(ENVIRONMENTS)}",
-                self.debug_string(),
-            )
+        choices = (
+            ("storage target", self.storage, "LAKEHOUSE_STORAGE", STORAGE_TARGETS),
+            ("Spark mode", self.spark_mode, "LAKEHOUSE_SPARK_MODE", SPARK_MODES),
+            ("expression codegen", self.expression_codegen, "LAKEHOUSE_EXPRESSION_CODEGEN",
+             EXPRESSION_CODEGEN),
+            ("environment", self.environment, "LAKEHOUSE_ENV", ENVIRONMENTS),
+        )
+        for what, value, variable, allowed in choices:
+            if value not in allowed:
+                raise ConfigError(
+                    f"unknown {what} {value!r}: set {variable} to one of {', '.join(allowed)}",
+                    self.debug_string(),
+                )
         self._check_bronze_limits()
         if self.storage == "adls":
             if not self.adls_account:
