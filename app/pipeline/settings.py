@@ -100,6 +100,16 @@ STATS_COLUMNS = {
 }
 for _table, _columns in STATS_COLUMNS.items():
     TABLE_PROPERTIES[_table]["delta.dataSkippingStatsColumns"] = _columns
+# Optimized writes where a batch spans partitions: each task of a bronze Kafka
+# batch wrote its own file into every (topic, week_part) it held, and auto
+# compaction then rewrote them in a second commit, one more table version for
+# the three streams reading bronze. With the shuffle by partition before the
+# write, a batch commits one file per partition (bins of up to 512 MB) and
+# nothing is left to compact. Measured back to back, once mode: the bronze
+# stage 4.5 -> 3.4 s per set of scale 0.1, 6.7 -> 5.7 s at scale 1.
+OPTIMIZE_WRITE = {"delta.autoOptimize.optimizeWrite": "true"}
+for _table in ("kafka_multiplex_bz",):
+    TABLE_PROPERTIES[_table].update(OPTIMIZE_WRITE)
 
 
 def table_properties(name: str) -> dict[str, str] | None:

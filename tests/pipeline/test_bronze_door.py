@@ -125,6 +125,16 @@ def test_every_kafka_line_is_bronze_quarantine_or_blank(local_lakehouse):
     # Bronze keeps the good lines as landed (the BOM dropped), timestamps as BIGINT.
     kept = {r.value for r in bronze.where("source_file LIKE '%/hostile.json'").collect()}
     assert json.dumps(bpm("08:20:01")) in kept
+    # One file per (topic, week_part) per batch, nothing left to compact
+    # (settings.OPTIMIZE_WRITE). The two landing files are two read tasks (a
+    # small file is its own split) and both hold heart-rate records: without
+    # optimized writes each task writes its own file into that partition, and
+    # auto compaction commits a second version rewriting them.
+    table = lh.table("kafka_multiplex_bz")
+    partitions = bronze.select("topic", "week_part").distinct().count()
+    history = lh.spark.sql(f"DESCRIBE HISTORY {table}").collect()
+    assert sorted(r.operation for r in history) == ["CREATE TABLE", "WRITE"]
+    assert history[0].operationMetrics["numFiles"] == str(partitions)
 
 
 CSV_USERS = "raw/registered_users_bz"
