@@ -84,9 +84,11 @@ def update_bins(lh: Lakehouse, user_ids: set[int]) -> None:
     ).when_matched_update(set={c: f"s.{c}" for c in BINS}).execute()
 
 
-def upsert_sessions(lh: Lakehouse, readings: DataFrame) -> None:
-    """Summary rows of the sessions ``readings`` holds every reading of (update or insert)."""
-    user_ids = {r.user_id for r in readings.select("user_id").distinct().collect()}
+def upsert_sessions(lh: Lakehouse, readings: DataFrame, user_ids: set[int]) -> None:
+    """Summary rows of the sessions ``readings`` holds every reading of (update or insert).
+
+    ``user_ids``: the users of those sessions (a superset of the readings' users).
+    """
     if not user_ids:
         return
     rows = summarize(readings, user_bins(lh, user_ids))
@@ -114,13 +116,13 @@ def make_upsert(lh: Lakehouse) -> BatchFunction:
         changed_bins = {f.user_id for f in facts if f.kind == "bins"}
         if changed_bins:
             update_bins(lh, changed_bins)
-        readings, inserted = sessions.write_workout_bpm(lh, facts)
-        if readings is not None:
+        recomputed = sessions.write_workout_bpm(lh, facts)
+        if recomputed is not None:
             try:
-                if inserted != 0 or first_of_run[0]:
-                    upsert_sessions(lh, readings)
+                if recomputed.inserted != 0 or first_of_run[0]:
+                    upsert_sessions(lh, recomputed.rows, recomputed.user_ids)
             finally:
-                readings.unpersist()
+                recomputed.rows.unpersist()
         first_of_run[0] = False
 
     return upsert

@@ -28,7 +28,7 @@ the other two from the tables, where they already are.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.pipeline import merge, prune, settings
 
@@ -255,32 +255,47 @@ def facts_of(batch: DataFrame) -> list:  # type: ignore[type-arg]
     )
 
 
-def write_workout_bpm(
-    lh: Lakehouse, facts: list  # type: ignore[type-arg]
-) -> tuple[DataFrame | None, int | None]:
+class SessionReadings(NamedTuple):
+    """What ``write_workout_bpm`` recomputed: every reading of the affected sessions."""
+
+    rows: DataFrame  # persisted: the caller unpersists it
+    inserted: int | None  # new workout_bpm rows (None when Delta does not say)
+    user_ids: set[int]  # the users of those sessions
+
+
+SESSION_SCHEMA = (
+    "user_id BIGINT, workout_id INT, session_id INT, start_time TIMESTAMP, "
+    "end_time TIMESTAMP, device_id BIGINT"
+)
+SESSION_SCHEMA_COLUMNS = [c.split()[0] for c in SESSION_SCHEMA.split(", ")]
+
+
+def write_workout_bpm(lh: Lakehouse, facts: list) -> SessionReadings | None:  # type: ignore[type-arg]
     """Recompute the sessions ``facts`` affect; insert their new workout_bpm rows.
 
-    Returns every reading of those sessions (persisted: the caller unpersists
-    it; None when the changes affect no session) and how many rows were new
-    (None when Delta does not say).
+    Returns every reading of those sessions, or None when the changes affect
+    no session. The sessions are collected (a few rows per batch) and join the
+    readings as a local relation: had the readings depended on a persisted
+    sessions DataFrame, unpersisting it would have dropped the readings' cache
+    too (Spark re-caches the plans that depend on an uncached one), and gold
+    would have re-read heart_rate twice (about a third of the gold batch).
     """
-    sessions = affected_sessions(lh, facts)
-    if sessions is None:
-        return None, 0
-    sessions = sessions.persist()
-    try:
-        spans = [(r.device_id, r.start_time, r.end_time) for r in sessions.collect()]
-        if not spans:
-            return None, 0  # readings outside any completed session (yet)
-        rows = (
-            readings_in_sessions(session_readings(lh, spans), sessions)
-            .dropDuplicates(BPM_KEYS)
-            .persist()
-        )
-        inserted = merge.insert_new(
-            lh, "workout_bpm", rows, BPM_KEYS, "time",
-            ranges=prune.ranges_of_buckets(_hours(spans)),
-        )
-        return rows, inserted
-    finally:
-        sessions.unpersist()
+    affected = affected_sessions(lh, facts)
+    if affected is None:
+        return None
+    found = affected.select(*SESSION_SCHEMA_COLUMNS).collect()
+    if not found:
+        return None  # readings outside any completed session (yet)
+    sessions = lh.spark.createDataFrame(found, SESSION_SCHEMA)
+    spans = [(r.device_id, r.start_time, r.end_time) for r in found]
+    rows = (
+        readings_in_sessions(session_readings(lh, spans), sessions)
+        .dropDuplicates(BPM_KEYS)
+        .persist()
+    )
+    inserted = merge.insert_new(
+        lh, "workout_bpm", rows, BPM_KEYS, "time",
+        ranges=prune.ranges_of_buckets(_hours(spans)),
+    )
+    return SessionReadings(rows, inserted, {int(r.user_id) for r in found})
+
