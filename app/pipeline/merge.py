@@ -29,7 +29,11 @@ class Merge:
     API needs a Delta plugin on a Spark Connect server (serverless, standard
     access mode, Databricks Connect), while its SQL runs everywhere. The
     source becomes a temporary view of its own session (uniquely named, so
-    streams merging side by side never see each other's), dropped afterwards.
+    streams merging side by side never see each other's), dropped afterwards
+    by ``DROP VIEW``: ``spark.catalog.dropTempView`` also uncaches the view's
+    plan, so a persisted source (the deduplicated rows a batch reuses after its
+    MERGE) lost its cache and was recomputed from its sources by the next reader
+    (tests/pipeline/test_merge_writers.py checks the cache survives).
     """
 
     def __init__(self, lh: Lakehouse, table: str, source: DataFrame, condition: str) -> None:
@@ -77,7 +81,7 @@ class Merge:
         try:
             return spark.sql(self.sql(view))
         finally:
-            spark.catalog.dropTempView(view)
+            spark.sql(f"DROP VIEW IF EXISTS {view}")
 
 
 def _and(condition: str | None) -> str:

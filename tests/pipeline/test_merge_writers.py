@@ -132,3 +132,24 @@ def test_user_profile_newest_wins_deletes_only_when_newer_and_bins_follow(lh):
         (2, "25-35", "M", "Springfield", "IL"),
     ], "user_id BIGINT, age STRING, gender STRING, city STRING, state STRING")
     assertDataFrameEqual(table(lh, "user_bins"), bins)
+
+
+def test_a_persisted_merge_source_stays_cached_after_the_merge(lh):
+    """Batches reuse their deduplicated rows after the MERGE (completed_workouts, gold)."""
+    from pyspark import StorageLevel
+
+    from app.pipeline import merge
+
+    rows = lh.spark.createDataFrame(
+        [(1, 11, "aa", t("10:00")), (2, 21, "bb", t("10:00"))], USERS
+    ).dropDuplicates(["user_id"]).persist()
+    try:
+        rows.count()
+        assert rows.storageLevel != StorageLevel.NONE
+        merge.Merge(lh, "users", rows, "t.user_id = s.user_id").when_not_matched_insert_all(
+        ).execute()
+        # spark.catalog.dropTempView would have uncached it with the MERGE's source view.
+        assert rows.storageLevel != StorageLevel.NONE
+    finally:
+        rows.unpersist()
+    assert table(lh, "users").count() == 2
