@@ -111,26 +111,3 @@ def buckets(df: DataFrame, column: str, seconds: int = BUCKET_SECONDS) -> list[i
 def time_ranges(df: DataFrame, column: str, max_ranges: int = MAX_RANGES) -> list[Range]:
     """Merged hour ranges holding every value of ``df[column]``."""
     return ranges_of_buckets(buckets(df, column), max_ranges=max_ranges)
-
-
-def device_intervals(
-    rows: Iterable[tuple[int, datetime, datetime]], max_terms: int = MAX_TERMS
-) -> tuple[list[tuple[int, datetime, datetime]], bool]:
-    """Per device, its [start, end] intervals merged; ``(intervals, exact)``.
-
-    ``exact`` is False when there were more than ``max_terms`` merged intervals:
-    the caller should fall back to a coarser predicate (devices and hour ranges).
-    """
-    by_device: dict[int, list[tuple[datetime, datetime]]] = {}
-    for device, lo, hi in rows:
-        by_device.setdefault(int(device), []).append((lo, hi))
-    out: list[tuple[int, datetime, datetime]] = []
-    for device, spans in sorted(by_device.items()):
-        merged: list[tuple[datetime, datetime]] = []
-        for lo, hi in sorted(spans):
-            if merged and lo <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
-            else:
-                merged.append((lo, hi))
-        out += [(device, lo, hi) for lo, hi in merged]
-    return out, len(out) <= max_terms
