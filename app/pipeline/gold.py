@@ -12,9 +12,11 @@ says what changed, and pays for that alone:
   insert). A session gets its row in the batch its readings arrive; late
   readings correct it.
 - users whose bins changed (the user_bins change feed, one of the stream's
-  sources): their summary rows get the new age, gender, city and state by a
-  MERGE on user_id, without re-aggregating any reading; a deleted profile
-  leaves NULL attributes. One query does both, one batch after another, so a
+  sources): their summary rows get the new age, gender, city and state
+  without re-aggregating any reading (read back from gold by user id, and
+  MERGEd with the recomputed sessions when the batch has some, else a MERGE
+  on user_id alone); a deleted profile leaves NULL attributes. One query
+  does both, one batch after another, so a
   bins change committed after a batch read user_bins reaches the rows that
   batch wrote in the next batch.
 Replaying a batch rewrites the same values.
@@ -84,17 +86,38 @@ def update_bins(lh: Lakehouse, user_ids: set[int]) -> None:
     ).when_matched_update(set={c: f"s.{c}" for c in BINS}).execute()
 
 
-def upsert_sessions(lh: Lakehouse, readings: DataFrame, user_ids: set[int]) -> None:
+def upsert_sessions(
+    lh: Lakehouse, readings: DataFrame, user_ids: set[int], rebin: set[int] | None = None
+) -> None:
     """Summary rows of the sessions ``readings`` holds every reading of (update or insert).
 
     ``user_ids``: the users of those sessions (a superset of the readings' users).
+    ``rebin``: users whose bins changed; their other stored rows get the current
+    bins in the same MERGE (what ``update_bins`` does alone), so a batch with
+    both kinds of change commits gold once. Those rows are read back from gold
+    by user id (data skipping), never re-aggregated from readings.
     """
-    if not user_ids:
+    from pyspark.sql import functions as F
+
+    rebin = rebin or set()
+    users = user_ids | rebin
+    if not users:
         return
-    rows = summarize(readings, user_bins(lh, user_ids))
+    bins = user_bins(lh, users)
+    rows = summarize(readings, bins)
+    if rebin:
+        stored = (
+            lh.spark.read.table(lh.table("workout_bpm_summary"))
+            .where(prune.in_list("user_id", rebin))
+            .drop(*BINS)
+            .join(rows.select(*KEYS), KEYS, "left_anti")  # recomputed just now: theirs wins
+        )
+        rows = rows.unionByName(
+            stored.join(F.broadcast(bins), "user_id", "left").select(*SUMMARY_COLUMNS)
+        )
     (
         merge.Merge(lh, "workout_bpm_summary", rows,
-                    f"{merge.on(KEYS)} AND {prune.in_list('t.user_id', user_ids)}")
+                    f"{merge.on(KEYS)} AND {prune.in_list('t.user_id', users)}")
         .when_matched_update_all()
         .when_not_matched_insert_all()
         .execute()
@@ -114,15 +137,17 @@ def make_upsert(lh: Lakehouse) -> BatchFunction:
     def upsert(batch: DataFrame, batch_id: int) -> None:
         facts = sessions.facts_of(batch)
         changed_bins = {f.user_id for f in facts if f.kind == "bins"}
-        if changed_bins:
-            update_bins(lh, changed_bins)
         recomputed = sessions.write_workout_bpm(lh, facts)
+        rebinned = False
         if recomputed is not None:
             try:
                 if recomputed.inserted != 0 or first_of_run[0]:
-                    upsert_sessions(lh, recomputed.rows, recomputed.user_ids)
+                    upsert_sessions(lh, recomputed.rows, recomputed.user_ids, changed_bins)
+                    rebinned = True
             finally:
                 recomputed.rows.unpersist()
+        if changed_bins and not rebinned:
+            update_bins(lh, changed_bins)
         first_of_run[0] = False
 
     return upsert

@@ -34,6 +34,11 @@ def summary(lh):  # type: ignore[no-untyped-def]
     ]
 
 
+def gold_merges(lh) -> int:  # type: ignore[no-untyped-def]
+    history = lh.spark.sql(f"DESCRIBE HISTORY {lh.table('workout_bpm_summary')}")
+    return history.where("operation = 'MERGE'").count()
+
+
 def value(line: str) -> dict:  # type: ignore[type-arg]
     return json.loads(json.loads(line)["value"])
 
@@ -90,3 +95,45 @@ def test_profile_update_changes_the_bins_of_existing_rows(local_lakehouse):
     run.run_once(lh)
     # Same readings, new city.
     assert summary(lh) == [(1, 3, 5, "Shelbyville", 100.0, 120.0, 140.0, 3)]
+
+
+def test_profile_update_and_a_new_session_in_one_run_both_reach_gold(local_lakehouse):
+    """One gold batch with both kinds of change: the stored row is re-binned, the new one added."""
+    lh = local_lakehouse
+    zone = lh.store("data_zone")
+    handmade.land(zone)
+    run.run_once(lh)
+    assert summary(lh) == [(1, 3, 5, "Springfield", 100.0, 120.0, 140.0, 3)]
+
+    moved = {
+        "user_id": 1, "update_type": "update", "timestamp": float(handmade.epoch("12:00:00")),
+        "dob": "01/15/1990", "sex": "F", "gender": "F", "first_name": "Ann", "last_name": "Lee",
+        "address": {"street_address": "2 Elm St", "city": "Shelbyville", "state": "IL",
+                    "zip": 62565},
+    }
+
+    def kafka(value: dict, topic: str, offset: int, at: str) -> str:  # type: ignore[type-arg]
+        return json.dumps({"key": "1", "value": json.dumps(value), "topic": topic,
+                           "partition": 0, "offset": offset,
+                           "timestamp": handmade.epoch(at) * 1000})
+
+    # Session 6 of workout 3, 13:00:00 -> 13:30:00; readings inside it: 13:10 = 90, 13:20 = 110.
+    lines = [
+        kafka(moved, "user_info", 40, "12:00:00"),
+        kafka({"user_id": 1, "workout_id": 3, "timestamp": float(handmade.epoch("13:00:00")),
+               "action": "start", "session_id": 6}, "workout", 41, "13:00:00"),
+        kafka({"device_id": 11, "time": "2023-03-10 13:10:00", "heartrate": 90.0},
+              "bpm", 42, "13:10:00"),
+        kafka({"device_id": 11, "time": "2023-03-10 13:20:00", "heartrate": 110.0},
+              "bpm", 43, "13:20:00"),
+        kafka({"user_id": 1, "workout_id": 3, "timestamp": float(handmade.epoch("13:30:00")),
+               "action": "stop", "session_id": 6}, "workout", 44, "13:30:00"),
+    ]
+    zone.put_bytes(f"{KAFKA}/kafka-2.json", ("\n".join(lines) + "\n").encode())
+    merges_before = gold_merges(lh)
+    run.run_once(lh)
+    assert gold_merges(lh) == merges_before + 1  # both changes in one commit
+    assert sorted(summary(lh)) == [
+        (1, 3, 5, "Shelbyville", 100.0, 120.0, 140.0, 3),  # same readings, new city
+        (1, 3, 6, "Shelbyville", 90.0, 100.0, 110.0, 2),
+    ]
