@@ -93,7 +93,8 @@ def run_once(lh: Lakehouse) -> dict[str, float]:
 # Streams whose batches read the date lookup: started once the history loader is done.
 NEEDS_HISTORY = ("kafka_multiplex_bz",)
 # Query starts run side by side: each waits partly on storage (checkpoint and
-# Delta log reads), so a few at a time overlap that latency.
+# Delta log reads), so a few at a time overlap that latency (one at a time over
+# Spark Connect: scheduling.concurrent_query_starts).
 START_WORKERS = 6
 
 
@@ -126,7 +127,9 @@ def start_all(
     history_group = f"history-{lh.database}"
     creating = ThreadPoolExecutor(ddl.CREATE_WORKERS, thread_name_prefix="ddl")
     loading = ThreadPoolExecutor(1, thread_name_prefix="history")
-    starting = ThreadPoolExecutor(START_WORKERS, thread_name_prefix="start")
+    starting = ThreadPoolExecutor(
+        scheduling.concurrent_query_starts(lh.spark, START_WORKERS), thread_name_prefix="start"
+    )
 
     def cancelled() -> bool:
         return cancel is not None and cancel.is_set()

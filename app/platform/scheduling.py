@@ -33,6 +33,19 @@ def _context(spark: Any = None) -> Any:
         return None
 
 
+# Spark Connect runs each foreachBatch function in a Python worker the server
+# starts with the query, and waits a fixed 10 s (PythonWorkerFactory's
+# PROCESS_WAIT_TIMEOUT_MS, no setting) for it to connect back. Several started
+# side by side on 2 busy cores miss that ("Python worker failed to connect
+# back"), so over Connect queries start one at a time.
+CONNECT_QUERY_STARTS = 1
+
+
+def concurrent_query_starts(spark: Any, wanted: int) -> int:
+    """How many streaming queries may start side by side on this session."""
+    return wanted if _context(spark) is not None else CONNECT_QUERY_STARTS
+
+
 def use_pool(spark: Any, pool: str) -> None:
     """Run this thread's next jobs (and queries it starts) in scheduler pool ``pool``."""
     context = _context(spark)
