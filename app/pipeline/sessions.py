@@ -261,11 +261,13 @@ class SessionReadings(NamedTuple):
     user_ids: set[int]  # the users of those sessions
 
 
-SESSION_SCHEMA = (
-    "user_id BIGINT, workout_id INT, session_id INT, start_time TIMESTAMP, "
-    "end_time TIMESTAMP, device_id BIGINT"
+# The affected sessions as collected: times as microseconds since the epoch, so
+# the local relation holds exactly the stored instants (a Python datetime is
+# naive local time, ambiguous in a daylight-saving fall-back hour).
+SESSION_ROW = (
+    "user_id BIGINT, workout_id INT, session_id INT, start_us BIGINT, end_us BIGINT, "
+    "device_id BIGINT"
 )
-SESSION_SCHEMA_COLUMNS = [c.split()[0] for c in SESSION_SCHEMA.split(", ")]
 
 
 def write_workout_bpm(lh: Lakehouse, facts: list) -> SessionReadings | None:  # type: ignore[type-arg]
@@ -281,11 +283,24 @@ def write_workout_bpm(lh: Lakehouse, facts: list) -> SessionReadings | None:  # 
     affected = affected_sessions(lh, facts)
     if affected is None:
         return None
-    found = affected.select(*SESSION_SCHEMA_COLUMNS).collect()
+    from pyspark.sql import functions as F
+
+    found = affected.select(
+        *SESSION_KEYS, "start_time", "end_time", "device_id",
+        F.unix_micros("start_time").alias("start_us"), F.unix_micros("end_time").alias("end_us"),
+    ).collect()
     if not found:
         return None  # readings outside any completed session (yet)
-    sessions = lh.spark.createDataFrame(found, SESSION_SCHEMA)
-    spans = [(r.device_id, r.start_time, r.end_time) for r in found]
+    sessions = lh.spark.createDataFrame(
+        [(r.user_id, r.workout_id, r.session_id, r.start_us, r.end_us, r.device_id)
+         for r in found],
+        SESSION_ROW,
+    ).select(
+        *SESSION_KEYS, "device_id",
+        F.timestamp_micros("start_us").alias("start_time"),
+        F.timestamp_micros("end_us").alias("end_time"),
+    )
+    spans = [(r.device_id, r.start_time, r.end_time) for r in found]  # for file skipping only
     rows = (
         readings_in_sessions(session_readings(lh, spans), sessions)
         .dropDuplicates(BPM_KEYS)
