@@ -39,6 +39,20 @@ def gold_merges(lh) -> int:  # type: ignore[no-untyped-def]
     return history.where("operation = 'MERGE'").count()
 
 
+# User 1 moves to Shelbyville at 12:00:00 (after the hand-worked session).
+MOVED = {
+    "user_id": 1, "update_type": "update", "timestamp": float(handmade.epoch("12:00:00")),
+    "dob": "01/15/1990", "sex": "F", "gender": "F", "first_name": "Ann", "last_name": "Lee",
+    "address": {"street_address": "2 Elm St", "city": "Shelbyville", "state": "IL",
+                "zip": 62565},
+}
+
+
+def later_line(value: dict, topic: str, offset: int, at: str) -> str:  # type: ignore[type-arg]
+    """A Kafka line of the hand-worked day, stamped ``at`` (ms), for a later file."""
+    return handmade._kafka("1", value, topic, offset, handmade.epoch(at) * 1000)
+
+
 def value(line: str) -> dict:  # type: ignore[type-arg]
     return json.loads(json.loads(line)["value"])
 
@@ -82,15 +96,7 @@ def test_profile_update_changes_the_bins_of_existing_rows(local_lakehouse):
     run.run_once(lh)
     assert summary(lh) == [(1, 3, 5, "Springfield", 100.0, 120.0, 140.0, 3)]
 
-    moved = {
-        "user_id": 1, "update_type": "update", "timestamp": float(handmade.epoch("12:00:00")),
-        "dob": "01/15/1990", "sex": "F", "gender": "F", "first_name": "Ann", "last_name": "Lee",
-        "address": {"street_address": "2 Elm St", "city": "Shelbyville", "state": "IL",
-                    "zip": 62565},
-    }
-    line = json.dumps({"key": "1", "value": json.dumps(moved), "topic": "user_info",
-                       "partition": 0, "offset": 40,
-                       "timestamp": handmade.epoch("12:00:00") * 1000})
+    line = later_line(MOVED, "user_info", 40, "12:00:00")
     zone.put_bytes(f"{KAFKA}/kafka-2.json", (line + "\n").encode())
     run.run_once(lh)
     # Same readings, new city.
@@ -105,28 +111,17 @@ def test_profile_update_and_a_new_session_in_one_run_both_reach_gold(local_lakeh
     run.run_once(lh)
     assert summary(lh) == [(1, 3, 5, "Springfield", 100.0, 120.0, 140.0, 3)]
 
-    moved = {
-        "user_id": 1, "update_type": "update", "timestamp": float(handmade.epoch("12:00:00")),
-        "dob": "01/15/1990", "sex": "F", "gender": "F", "first_name": "Ann", "last_name": "Lee",
-        "address": {"street_address": "2 Elm St", "city": "Shelbyville", "state": "IL",
-                    "zip": 62565},
-    }
-
-    def kafka(value: dict, topic: str, offset: int, at: str) -> str:  # type: ignore[type-arg]
-        return json.dumps({"key": "1", "value": json.dumps(value), "topic": topic,
-                           "partition": 0, "offset": offset,
-                           "timestamp": handmade.epoch(at) * 1000})
 
     # Session 6 of workout 3, 13:00:00 -> 13:30:00; readings inside it: 13:10 = 90, 13:20 = 110.
     lines = [
-        kafka(moved, "user_info", 40, "12:00:00"),
-        kafka({"user_id": 1, "workout_id": 3, "timestamp": float(handmade.epoch("13:00:00")),
+        later_line(MOVED, "user_info", 40, "12:00:00"),
+        later_line({"user_id": 1, "workout_id": 3, "timestamp": float(handmade.epoch("13:00:00")),
                "action": "start", "session_id": 6}, "workout", 41, "13:00:00"),
-        kafka({"device_id": 11, "time": "2023-03-10 13:10:00", "heartrate": 90.0},
+        later_line({"device_id": 11, "time": "2023-03-10 13:10:00", "heartrate": 90.0},
               "bpm", 42, "13:10:00"),
-        kafka({"device_id": 11, "time": "2023-03-10 13:20:00", "heartrate": 110.0},
+        later_line({"device_id": 11, "time": "2023-03-10 13:20:00", "heartrate": 110.0},
               "bpm", 43, "13:20:00"),
-        kafka({"user_id": 1, "workout_id": 3, "timestamp": float(handmade.epoch("13:30:00")),
+        later_line({"user_id": 1, "workout_id": 3, "timestamp": float(handmade.epoch("13:30:00")),
                "action": "stop", "session_id": 6}, "workout", 44, "13:30:00"),
     ]
     zone.put_bytes(f"{KAFKA}/kafka-2.json", ("\n".join(lines) + "\n").encode())
