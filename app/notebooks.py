@@ -95,13 +95,14 @@ def stream_test(values: dict[str, str]) -> str:
         idle = 0
         while time.monotonic() < deadline and idle < 3:
             time.sleep(5)
-            active = list(run.active_queries(lh).values())
-            for q in active:
+            for q in queries:  # the started ones: a stream that died is no longer active
                 if q.exception() is not None:
                     raise RuntimeError(f"stream {q.name} failed: {q.exception()}")
-            busy = [q for q in active if q.status.get("isDataAvailable")
+                if not q.isActive:
+                    raise RuntimeError(f"stream {q.name} stopped")
+            busy = [q for q in queries if q.status.get("isDataAvailable")
                     or _input_rows(q.lastProgress) != 0]
-            idle = idle + 1 if len(active) == len(queries) and not busy else 0
+            idle = idle + 1 if not busy else 0
         run.stop_gracefully(list(run.active_queries(lh).values()))
         report = batch_check.check_tables(lh)
     return _finish(report)

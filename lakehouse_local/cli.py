@@ -400,7 +400,7 @@ def _stream(args: argparse.Namespace, lh: Lakehouse, processing_time: str) -> in
         print(f"{len(queries)} streams started {time.monotonic() - began:.1f}s after launch")
         try:
             if not stop.is_set():  # Ctrl-C while starting: straight to the stop
-                live.show(lh, run.active_queries(lh), prod, args.duration, stop=stop,
+                live.show(lh, run.by_stream(lh, queries), prod, args.duration, stop=stop,
                           interactive=not args.no_live)
         finally:
             stopping = time.monotonic()

@@ -129,6 +129,8 @@ def snapshot(queries: dict[str, StreamingQuery]) -> Snapshot:
     for name, q in queries.items():
         if q.exception() is not None:
             raise LakehouseError(f"stream {name} failed: {q.exception()}")
+        if not q.isActive:  # stopped without an error: it will never catch up
+            raise LakehouseError(f"stream {name} stopped")
         progress: Any = q.lastProgress
         batches[name] = progress["batchId"] if progress else -1
         status = q.status

@@ -45,7 +45,7 @@ def stream_test(
     try:
         ddl.validate(lh)
         history.validate_history(lh)
-        active = run.active_queries(lh)
+        active = run.by_stream(lh, queries)
         for n in range(1, spec.sets + 1):
             manifest: dict[str, Any] = producer.produce_set(lh, spec, n)
             waited = wait_caught_up(lh, active, trigger_seconds(processing_time), timeout)

@@ -176,6 +176,13 @@ def start_all(
     return [started[t] for t in tables if t in started]
 
 
+def by_stream(lh: Lakehouse, queries: list[StreamingQuery]) -> dict[str, StreamingQuery]:
+    """``queries`` (as ``start_all`` returns them) by stream name, stopped ones included:
+    a watcher must see a stream that died, which ``active_queries`` no longer lists."""
+    prefix = query_name(lh, "")
+    return {q.name[len(prefix):]: q for q in queries if q.name and q.name.startswith(prefix)}
+
+
 def active_queries(lh: Lakehouse) -> dict[str, StreamingQuery]:
     """This lakehouse's running queries by stream name."""
     prefix = query_name(lh, "")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.platform import scheduling
+from app.platform import checkpoints, scheduling
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -42,6 +42,27 @@ def query_name(lh: Lakehouse, table: str) -> str:
     return f"{lh.database}.{table}"
 
 
+def clear_torn_writes(lh: Lakehouse, table: str) -> None:
+    """Remove the unfinished writes a stopped or killed run left in ``table``'s checkpoint.
+
+    A stream stopped while it wrote its first offsets would otherwise never
+    start again (``app/platform/checkpoints.py``). Skipped while a query of this
+    session runs on the checkpoint: its write in flight is not debris (and Spark
+    refuses the second query anyway).
+    """
+    import logging
+
+    name = query_name(lh, table)
+    if any(q.name == name for q in lh.spark.streams.active):
+        return
+    try:
+        checkpoints.remove_torn_writes(lh.store("checkpoint"), f"{checkpoints.CHECKPOINTS}{table}/")
+    except Exception as exc:  # best effort: Spark names the checkpoint if it refuses it
+        logging.getLogger(__name__).warning(
+            "could not look for unfinished writes in the checkpoint of %s: %s", table, exc
+        )
+
+
 def start(
     lh: Lakehouse,
     table: str,
@@ -61,6 +82,7 @@ def start(
         lh.tune_batch(batch.sparkSession, pool)
         batch_fn(batch, batch_id)
 
+    clear_torn_writes(lh, table)
     scheduling.use_pool(spark, pool)  # the query's thread inherits the pool
     try:
         return (

@@ -9,9 +9,16 @@ offset write stops that stream for good (``STATE_STORE_CHECKPOINT_LOCATION_
 NOT_EMPTY``). On Azure storage without a hierarchical namespace a rename is a
 copy and a delete, which widens the window.
 
+A stream stopped in the middle of a write leaves the same file: Spark
+interrupts the query's thread, and an interrupted write is neither finished
+nor cleaned up. A process that stops its streams this way and starts them
+again (a test, a notebook) meets the refusal without any crash.
+
 Such a file is a write that never completed, so removing it loses nothing.
-It is only safe while no other process writes the checkpoints: the holder
-of the pipeline lock (``app/platform/lock.py``) does it right after taking it.
+It is only safe while nothing writes that checkpoint: the holder of the
+pipeline lock (``app/platform/lock.py``) clears all of them right after taking
+it, and every stream start clears its own checkpoint's (``streaming.start``),
+when no query of this session runs on it.
 """
 
 from __future__ import annotations
@@ -31,12 +38,14 @@ def is_torn_write(path: str) -> bool:
     return name.startswith(".") and name.endswith((".tmp", ".tmp.crc"))
 
 
-def remove_torn_writes(store: ObjectStore) -> list[str]:
-    """Delete the temporary files killed writers left under ``checkpoints/``; returns them."""
-    torn = [p for p in store.list(CHECKPOINTS) if is_torn_write(p)]
+def remove_torn_writes(store: ObjectStore, prefix: str = CHECKPOINTS) -> list[str]:
+    """Delete the temporary files killed or interrupted writers left under ``prefix``
+    (every stream's checkpoint by default); returns them."""
+    torn = [p for p in store.list(prefix) if is_torn_write(p)]
     for path in torn:
         store.delete_prefix(path)
     if torn:
-        log.warning("removed %d unfinished checkpoint writes left by a killed run: %s",
+        log.warning("removed %d unfinished checkpoint writes left by a killed or interrupted "
+                    "run: %s",
                     len(torn), ", ".join(torn[:5]) + (" ..." if len(torn) > 5 else ""))
     return torn

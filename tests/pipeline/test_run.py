@@ -151,7 +151,7 @@ def test_streams_interrupted_mid_batch_resume_with_nothing_lost(local_lakehouse)
     manifest = producer.produce_set(lh, spec, 2)
     queries = run.start_all(lh, "1 second")
     try:
-        wait_caught_up(lh, run.active_queries(lh), 1.0, timeout=300)
+        wait_caught_up(lh, run.by_stream(lh, queries), 1.0, timeout=300)
         validate_set(lh, manifest)
     finally:
         run.stop_gracefully(queries)
