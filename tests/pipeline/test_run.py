@@ -156,3 +156,30 @@ def test_streams_interrupted_mid_batch_resume_with_nothing_lost(local_lakehouse)
     finally:
         run.stop_gracefully(queries)
 
+
+
+def test_a_fresh_environment_with_nothing_landed_runs_setup_and_history_only(local_lakehouse):
+    """The batch test's first cycle: no stream could read anything, so none starts; the
+    first landed file, a stream's checkpoint or a table's first write makes them run."""
+    from data_generators import GeneratorSpec
+    from lakehouse_local import producer
+
+    lh = local_lakehouse
+    producer.land_history(lh, GeneratorSpec(seed=3, sets=1, scale=0.02, visits_per_user=1))
+    assert set(run.run_once(lh)) == {"setup+history"}
+    assert lh.spark.table(lh.table("date_lookup")).count() > 0
+    assert lh.store("checkpoint").list("checkpoints/") == []
+    assert run.nothing_to_stream(lh)
+
+    zone, ckpt = lh.store("data_zone"), lh.store("checkpoint")
+    zone.put_bytes("raw/gym_logins_bz/_hidden.csv", b"x")  # the file source skips it too
+    assert run.nothing_to_stream(lh)
+    zone.put_bytes("raw/gym_logins_bz/gym-1.csv", b"x")
+    assert not run.nothing_to_stream(lh)
+    zone.delete_prefix("raw/gym_logins_bz/gym-1.csv")
+    ckpt.put_bytes("checkpoints/users/metadata", b'{"id":"x"}')
+    assert not run.nothing_to_stream(lh)
+    ckpt.delete_prefix("checkpoints/")
+    assert run.nothing_to_stream(lh)
+    lh.spark.sql(f"INSERT INTO {lh.table('registered_users_bz')} (user_id) VALUES (7)")
+    assert not run.nothing_to_stream(lh)
