@@ -259,13 +259,15 @@ def stop_gracefully(
     (its jobs run on the Python side, out of reach of the query's interrupt).
     """
     from concurrent.futures import Future, ThreadPoolExecutor
+    from contextlib import ExitStack
 
     deadline = clock() + timeout
     waiting = [q for q in queries if q.isActive]
     if not waiting:
         return
     interrupted = False
-    with ThreadPoolExecutor(len(waiting), thread_name_prefix="stop") as pool:
+    # The logs come back once every stop has returned (the pool exits first).
+    with ExitStack() as quiet, ThreadPoolExecutor(len(waiting), thread_name_prefix="stop") as pool:
         stops: list[Future[None]] = []
         while waiting:
             busy = [q for q in waiting if _in_batch(q)]
@@ -273,7 +275,7 @@ def stop_gracefully(
                 interrupted, busy = True, []
                 # Interrupting batches is safe but Spark and Py4J print pages of traces
                 # that read like a failure: quiet them before the interrupts.
-                scheduling.quiet_logs()
+                quiet.enter_context(scheduling.quiet_logs())
             stops.extend(pool.submit(_stop, q) for q in waiting if q not in busy)
             waiting = busy
             if waiting:

@@ -16,6 +16,8 @@ itself before.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -76,9 +78,36 @@ def cancel_all_jobs() -> None:
         log.debug("cancelling jobs: %s", exc)
 
 
-def quiet_logs() -> None:
-    """Keep Spark's and Py4J's traces out of the terminal from here on."""
-    logging.getLogger("py4j").setLevel(logging.CRITICAL)
+@contextmanager
+def quiet_logs() -> Iterator[None]:
+    """Keep Spark's and Py4J's traces out of the terminal while the block runs.
+
+    Both levels are put back afterwards: a process that goes on (a notebook on
+    a shared cluster, a test run) must not lose Spark's log for good because
+    one stop interrupted its streams. A Spark level that cannot be read (no
+    JVM in reach) stays OFF, as before.
+    """
+    py4j = logging.getLogger("py4j")
+    py4j_level = py4j.level
+    py4j.setLevel(logging.CRITICAL)
     context = _context()
+    spark_level = _spark_log_level(context)
     if context is not None:
         context.setLogLevel("OFF")
+    try:
+        yield
+    finally:
+        py4j.setLevel(py4j_level)
+        if context is not None and spark_level is not None:
+            context.setLogLevel(spark_level)
+
+
+def _spark_log_level(context: Any) -> str | None:
+    """The driver's root log level (log4j 2), or None when it cannot be read."""
+    if context is None:
+        return None
+    try:
+        level = context._jvm.org.apache.logging.log4j.LogManager.getRootLogger().getLevel()
+        return str(level.name())
+    except Exception:
+        return None
