@@ -232,12 +232,7 @@ def by_stream(lh: Lakehouse, queries: list[StreamingQuery]) -> dict[str, Streami
 
 def active_queries(lh: Lakehouse) -> dict[str, StreamingQuery]:
     """This lakehouse's running queries by stream name."""
-    prefix = query_name(lh, "")
-    return {
-        q.name[len(prefix):]: q
-        for q in lh.spark.streams.active
-        if q.name and q.name.startswith(prefix)
-    }
+    return by_stream(lh, lh.spark.streams.active)
 
 
 # Seconds a batch in flight gets to finish when the streams stop. Longer
