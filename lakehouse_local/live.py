@@ -1,7 +1,8 @@
 """The live view of `make stream`: per table rows, rows/s, last batch duration, lag.
 
-Lag is what a stream still has to take in: for bronze, landed files not yet
-ingested; for silver and gold, versions of its source tables not yet read.
+Lag is what a table's stream still has to take in: for bronze and the silver
+tables its batches write, landed files not yet ingested; for gold, versions
+of its source tables not yet read.
 
 Nothing here competes with the streams for a core: row counts follow each
 table's Delta log (``app.platform.delta_log``), bronze lag compares a landing
@@ -182,13 +183,14 @@ def render(  # type: ignore[no-untyped-def]
         rows = f"{counts.rows[name]:,}" if name in counts.rows else "…"
         rate = f"{p.get('processedRowsPerSecond', 0.0):,.0f}" if p else "-"
         last = f"{p['durationMs'].get('triggerExecution', 0) / 1000:.1f}s" if p else "-"
-        if name in settings.BRONZE:
-            lag = f"{counts.pending[name]} files" if name in counts.pending else "…"
-            layer = "bronze"
+        stream = settings.STREAM_OF[name]
+        if stream in settings.BRONZE:  # bronze, and the silver tables its batches write
+            lag = f"{counts.pending[stream]} files" if stream in counts.pending else "…"
         else:
             behind = versions_behind(p)
             lag = "-" if behind is None else f"{behind} versions"
-            layer = "gold" if name in settings.GOLD else "silver"
+        layer = ("bronze" if name in settings.BRONZE else
+                 "gold" if name in settings.GOLD else "silver")
         state = "stopped" if q is None or not q.isActive else (
             "running" if q.status.get("isTriggerActive") else "waiting"
         )

@@ -20,11 +20,6 @@ def test_a_stage_reads_only_tables_earlier_stages_wrote() -> None:
     # other streams' tables, beside its own.
     reads = {
         "workout_bpm_and_summary": {"heart_rate", "completed_workouts", "users", "user_bins"},
-        "user_profile": {"kafka_multiplex_bz"},
-        "heart_rate": {"kafka_multiplex_bz"},
-        "workouts": {"kafka_multiplex_bz"},
-        "users": {"registered_users_bz"},
-        "gym_logs": {"gym_logins_bz"},
     }
     done: set[str] = set()
     for _, streams in settings.STAGES:
@@ -32,3 +27,14 @@ def test_a_stage_reads_only_tables_earlier_stages_wrote() -> None:
             assert reads.get(stream, set()) <= done, stream
         for stream in streams:
             done |= set(settings.STREAMS[stream])
+
+
+def test_a_bronze_stream_writes_its_bronze_table_and_the_silver_tables_that_follow() -> None:
+    from app.pipeline import silver
+
+    for stream in settings.BRONZE:
+        assert settings.STREAMS[stream][0] == stream
+        assert silver.FOLLOWERS[stream], stream
+    # Every retired stream's tables are written by the bronze stream it read.
+    for old, source in settings.RETIRED_STREAMS.items():
+        assert settings.STREAM_OF[old] == source

@@ -9,15 +9,26 @@ multiplex also gets ``date`` and ``week_part`` from the date lookup, with the
 record timestamp read as milliseconds or seconds, whichever it is. Bad
 records go to quarantine with a reason.
 
-One Spark job per micro-batch in the common case: the bronze append counts
-the bad lines as it goes (``DataFrame.observe``), and the quarantine job (a
-second pass over the batch, for the detailed reasons) runs only when there
-are some.
+The bronze append counts the bad lines as it goes (``DataFrame.observe``),
+and the quarantine job (a second pass over the batch, for the detailed
+reasons) runs only when there are some.
+
+The same micro-batch then writes the silver tables that follow from the
+landed records alone (``settings.STREAMS``; the writers are
+``app.pipeline.silver.FOLLOWERS``): users after the registrations, gym_logs
+after the logins, heart_rate, workouts (and completed_workouts) and
+user_profile (and user_bins) after the Kafka records. They take the checked
+records as parsed here, held in memory for the batch, so no silver stream
+reads bronze back, parses the Kafka values a second time or waits for a
+trigger of its own. Every write of the batch is idempotent (Delta
+``txnAppId/txnVersion`` appends, MERGEs), so a batch replayed after a crash
+completes whatever its first attempt did not.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from app.pipeline import landing, quarantine, settings
@@ -32,6 +43,10 @@ if TYPE_CHECKING:
     from app.platform.lakehouse import Lakehouse
 
 log = logging.getLogger(__name__)
+
+# A silver writer that follows from a bronze batch: it gets the batch's good
+# records (``landing.record_columns`` plus, for Kafka, the parsed values).
+Follower = Callable[["Lakehouse", "DataFrame"], None]
 
 
 def read_landing(lh: Lakehouse, table: str) -> DataFrame:
@@ -130,48 +145,74 @@ def bad_lines(checked: DataFrame) -> DataFrame:
     )
 
 
-def make_batch_writer(lh: Lakehouse, table: str):  # type: ignore[no-untyped-def]
-    """foreachBatch: good records to bronze, bad lines to quarantine, idempotently."""
+def make_batch_writer(  # type: ignore[no-untyped-def]
+    lh: Lakehouse, table: str, followers: Sequence[Follower] = ()
+):
+    """foreachBatch: good records to bronze, bad lines to quarantine, then the
+    ``followers`` (silver writers) on the good records, all idempotently."""
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
     limits = Limits.from_config(lh.config)
     columns = _columns(table)
+    # What the followers read besides the record fields: the Kafka values as
+    # landing.check parsed them, one column per topic.
+    parsed = [landing.value_column(t) for t in settings.TOPICS] if table == (
+        "kafka_multiplex_bz") else []
 
     def write(batch: DataFrame, batch_id: int) -> None:
         checked = landing.check(table, batch, limits)
-        seen = Observation()
-        # observe() counts the bad lines in the same pass, and is a barrier:
-        # the filter stays above the projection that computes the verdict
-        # (else Spark inlines every parse into the filter, see bad_lines),
-        # and the generated code of the parsing stage ends there. load_time
-        # comes after it: Spark folds current_timestamp() into a literal that
-        # differs per batch, which inlined in that stage would make every
-        # micro-batch compile (and JIT) the whole parser again.
-        good = (
-            checked.observe(seen, F.count_if(~F.col(OK)).alias("bad"))
-            .where(F.col(OK))
-            .select(*landing.record_columns(table), "source_file", load_time())
-        )
-        if table == "kafka_multiplex_bz":
-            good = _with_dates(lh, good)
-        (
-            good.select(*columns)
-            .write.format("delta")
-            .mode("append")
-            .option("txnAppId", lh.table(table))
-            .option("txnVersion", batch_id)
-            .saveAsTable(lh.table(table))
-        )
-        bad = observed_bad_lines(seen)
-        if bad is None or bad > 0:
-            # Also when unknown (a replay): the quarantine append is idempotent too.
-            quarantine.append(lh, bad_lines(checked), batch_id, table, limits)
+        if followers:
+            # Parsed once for every writer of the batch (spills to disk if big).
+            checked = checked.persist()
+        try:
+            seen = Observation()
+            # observe() counts the bad lines in the same pass, and is a barrier:
+            # the filter stays above the projection that computes the verdict
+            # (else Spark inlines every parse into the filter, see bad_lines),
+            # and the generated code of the parsing stage ends there. load_time
+            # comes after it: Spark folds current_timestamp() into a literal that
+            # differs per batch, which inlined in that stage would make every
+            # micro-batch compile (and JIT) the whole parser again.
+            good = (
+                checked.observe(seen, F.count_if(~F.col(OK)).alias("bad"))
+                .where(F.col(OK))
+                .select(*landing.record_columns(table), "source_file", load_time())
+            )
+            if table == "kafka_multiplex_bz":
+                good = _with_dates(lh, good)
+            (
+                good.select(*columns)
+                .write.format("delta")
+                .mode("append")
+                .option("txnAppId", lh.table(table))
+                .option("txnVersion", batch_id)
+                .saveAsTable(lh.table(table))
+            )
+            bad = observed_bad_lines(seen)
+            if bad is None or bad > 0:
+                # Also when unknown (a replay): the quarantine append is idempotent too.
+                quarantine.append(lh, bad_lines(checked), batch_id, table, limits)
+            if followers:
+                # The silver writers' per-row work is small: interpreted, like
+                # the silver and gold layers (app/platform/codegen.py).
+                lh.tune_batch(batch.sparkSession, "silver")
+                good_records = checked.where(F.col(OK)).select(
+                    *landing.record_columns(table), *parsed
+                )
+                for follow in followers:
+                    follow(lh, good_records)
+        finally:
+            if followers:
+                checked.unpersist()
 
     return write
 
 
-def start_stream(lh: Lakehouse, table: str, trigger: Trigger) -> StreamingQuery:
+def start_stream(
+    lh: Lakehouse, table: str, trigger: Trigger, followers: Sequence[Follower] = ()
+) -> StreamingQuery:
     return start(
-        lh, table, read_landing(lh, table), make_batch_writer(lh, table), trigger, "bronze"
+        lh, table, read_landing(lh, table), make_batch_writer(lh, table, followers), trigger,
+        "bronze",
     )

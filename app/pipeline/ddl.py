@@ -54,7 +54,9 @@ def create_tables(lh: Lakehouse, pool: Executor) -> dict[str, Future[None]]:
     make_landing_folders(lh)
     present = lh.existing()
     created: dict[str, Future[None]] = {}
-    first = (settings.QUARANTINE, *settings.BRONZE, *settings.HISTORY)
+    # Then what the bronze streams write beside bronze: they start once all of it exists.
+    followers = [t for s in settings.BRONZE for t in settings.STREAMS[s] if t != s]
+    first = (settings.QUARANTINE, *settings.BRONZE, *settings.HISTORY, *followers)
     order = {name: i for i, name in enumerate((*first, *TABLES))}
     for name in sorted(TABLES, key=order.__getitem__):
         if name in present:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import bronze, ddl, gold, history, settings, silver
+from app.pipeline import bronze, ddl, gold, history, retired, settings, silver
 from app.pipeline.schemas import TABLES
 from app.pipeline.streaming import AVAILABLE_NOW, Trigger, query_name
 from app.platform import scheduling
@@ -28,11 +28,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Starter = Callable[["Lakehouse", str, Trigger], "StreamingQuery"]
+
+
+def _bronze_and_silver(lh: Lakehouse, stream: str, trigger: Trigger) -> StreamingQuery:
+    return bronze.start_stream(lh, stream, trigger, silver.FOLLOWERS[stream])
+
+
 STARTERS: dict[str, Starter] = {
-    **dict.fromkeys(settings.BRONZE, bronze.start_stream),
-    **dict.fromkeys(
-        ("users", "gym_logs", "user_profile", "heart_rate", "workouts"), silver.start_stream
-    ),
+    **dict.fromkeys(settings.BRONZE, _bronze_and_silver),
     "workout_bpm_and_summary": gold.start_stream,
 }
 STAGES = settings.STAGES
@@ -125,6 +128,7 @@ def run_once(lh: Lakehouse) -> dict[str, float]:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prepare(lh)
+    retired.drain(lh)
     timings["setup+history"] = time.perf_counter() - t0
     if nothing_to_stream(lh):
         log.info("nothing landed and no stream started yet: the streams start with the "
@@ -145,11 +149,14 @@ NEEDS_HISTORY = ("kafka_multiplex_bz",)
 START_WORKERS = 6
 
 
-def _needs(table: str) -> tuple[str, ...]:
-    """Tables that must exist before ``table``'s stream starts."""
-    if table in settings.BRONZE:  # it reads landing files, writes itself and quarantine
-        return (table, settings.QUARANTINE, *(settings.HISTORY if table in NEEDS_HISTORY else ()))
-    return tuple(TABLES)  # silver and gold read across layers
+def _needs(stream: str) -> tuple[str, ...]:
+    """Tables that must exist before ``stream`` starts."""
+    if stream in settings.BRONZE:
+        # It reads landing files, writes its tables and quarantine; its silver
+        # writers read only tables it writes.
+        history = settings.HISTORY if stream in NEEDS_HISTORY else ()
+        return (*settings.STREAMS[stream], settings.QUARANTINE, *history)
+    return tuple(TABLES)  # gold reads across layers
 
 
 def start_all(
@@ -182,6 +189,9 @@ def start_all(
         return cancel is not None and cancel.is_set()
 
     try:
+        if retired.pending(lh):  # an environment of an earlier version: once, before the rest
+            prepare(lh)
+            retired.drain(lh)
         created = ddl.create_tables(lh, creating)
 
         def load() -> int:

@@ -1,16 +1,24 @@
-"""Silver: every silver table of docs/domain.md, each an idempotent upsert in foreachBatch.
+"""Silver: every silver table of docs/domain.md, each an idempotent upsert.
 
-- users, gym_logs, user_profile: sparse dimension streams, deduplicated within
-  the micro-batch and MERGEd (insert-if-new, logout-only-if-later, newest-wins
+No silver table has a stream of its own. The tables that follow from landed
+records alone are written in the micro-batch of the bronze stream that landed
+them (``FOLLOWERS``, run by ``app.pipeline.bronze``), from the records bronze
+has just checked and parsed:
+
+- users, gym_logs, user_profile: sparse dimensions, deduplicated within the
+  micro-batch and MERGEd (insert-if-new, logout-only-if-later, newest-wins
   CDC).
-- heart_rate, workouts: the dense event streams, deduplicated within the batch
-  and MERGEd insert-only on their key, reading only the target files of the
-  hours the batch touches.
-- completed_workouts: written in the workouts batch (``app.pipeline.sessions``).
-- user_bins: SCD type 1, written in the user_profile batch from the profiles it touched.
+- heart_rate, workouts: the dense events, deduplicated within the batch and
+  MERGEd insert-only on their key, reading only the target files of the hours
+  the batch touches.
+- completed_workouts: written right after workouts (``app.pipeline.sessions``).
+- user_bins: SCD type 1, written right after user_profile from the profiles it touched.
 - workout_bpm: a keys-of-change join written with gold (``app.pipeline.gold``).
-No stream here keeps state or a watermark: their event times are not one
-clock (a user registers long before working out, a reading lands late), and a
+
+Each table has one writer taking silver-shaped rows (``upsert_users``,
+``insert_events``...), which the follower of its bronze batch feeds. Nothing
+here keeps streaming state or a watermark: the event times are not one clock
+(a user registers long before working out, a reading lands late), and a
 single implausible time would otherwise move a watermark past every good row.
 Event times are DOUBLE epoch seconds cast to TIMESTAMP (microseconds).
 """
@@ -20,14 +28,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from app.pipeline import merge, prune, sessions
-from app.pipeline.schemas import VALUE_SCHEMAS
-from app.pipeline.streaming import BatchFunction, Trigger, start
+from app.pipeline import merge, prune, sessions, settings
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
-    from pyspark.sql.streaming import StreamingQuery
 
+    from app.pipeline.bronze import Follower
     from app.platform.lakehouse import Lakehouse
 
 
@@ -40,84 +46,88 @@ def _newest(df: DataFrame, keys: list[str], order: list[Column]) -> DataFrame:
     return df.withColumn("_rn", F.row_number().over(w)).where("_rn = 1").drop("_rn")
 
 
-def _bronze_topic(lh: Lakehouse, topic: str) -> DataFrame:
+def topic_values(records: DataFrame, topic: str) -> DataFrame:
+    """The parsed values of one topic's records of a Kafka bronze batch."""
     from pyspark.sql import functions as F
 
-    return (
-        lh.spark.readStream.table(lh.table("kafka_multiplex_bz"))
-        .where(F.col("topic") == topic)
-        .select(F.from_json("value", VALUE_SCHEMAS[topic]).alias("v"))
-        .select("v.*")
-    )
+    from app.pipeline import landing
+
+    return records.where(F.col("topic") == topic).select(f"{landing.value_column(topic)}.*")
 
 
 # --- users -------------------------------------------------------------------
-def users(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
+def users(lh: Lakehouse, records: DataFrame) -> None:
+    """Follows registered_users_bz: its batch's registrations."""
     from pyspark.sql import functions as F
 
-    df = lh.spark.readStream.table(lh.table("registered_users_bz")).select(
+    upsert_users(lh, records.select(
         "user_id",
         "device_id",
         "mac_address",
         F.col("registration_timestamp").cast("timestamp").alias("registration_timestamp"),
-    )
+    ))
 
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        first = _newest(
-            batch.where("user_id IS NOT NULL"), ["user_id"], [F.col("registration_timestamp")]
-        ).persist()
-        try:
-            # The batch's ids as a literal: the MERGE reads only users files that may hold them.
-            ids = {r.user_id for r in first.select("user_id").collect()}
-            if not ids:
-                return
-            merge.Merge(
-                lh, "users", first, f"t.user_id = s.user_id AND {prune.in_list('t.user_id', ids)}"
-            ).when_not_matched_insert_all().execute()
-        finally:
-            first.unpersist()
 
-    return df, upsert
+def upsert_users(lh: Lakehouse, rows: DataFrame) -> None:
+    from pyspark.sql import functions as F
+
+    first = _newest(
+        rows.where("user_id IS NOT NULL"), ["user_id"], [F.col("registration_timestamp")]
+    ).persist()
+    try:
+        # The batch's ids as a literal: the MERGE reads only users files that may hold them.
+        ids = {r.user_id for r in first.select("user_id").collect()}
+        if not ids:
+            return
+        merge.Merge(
+            lh, "users", first, f"t.user_id = s.user_id AND {prune.in_list('t.user_id', ids)}"
+        ).when_not_matched_insert_all().execute()
+    finally:
+        first.unpersist()
 
 
 # --- gym_logs ------------------------------------------------------------------
-def gym_logs(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
+def gym_logs(lh: Lakehouse, records: DataFrame) -> None:
+    """Follows gym_logins_bz: its batch's logins and logouts."""
     from pyspark.sql import functions as F
 
-    df = lh.spark.readStream.table(lh.table("gym_logins_bz")).select(
+    upsert_gym_logs(lh, records.select(
         "mac_address",
         "gym",
         F.col("login").cast("timestamp").alias("login"),
         F.col("logout").cast("timestamp").alias("logout"),
-    )
+    ))
 
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        # A visit may land with an empty logout and again with it: keep the
-        # latest valid logout per visit.
-        visits = batch.groupBy("mac_address", "gym", "login").agg(
-            F.max(F.when(F.col("logout") > F.col("login"), F.col("logout"))).alias("logout")
-        ).persist()
-        try:
-            # The hours of the batch's logins as a literal: the MERGE reads only
-            # the gym_logs files of those hours, not every visit ever logged.
-            hours = prune.time_ranges(visits, "login")
-            (
-                merge.Merge(
-                    lh, "gym_logs", visits,
-                    "t.mac_address = s.mac_address AND t.gym = s.gym AND t.login = s.login "
-                    f"AND {prune.in_ranges('t.login', hours)}",
-                )
-                .when_matched_update(
-                    condition="s.logout > t.login AND (t.logout IS NULL OR s.logout > t.logout)",
-                    set={"logout": "s.logout"},
-                )
-                .when_not_matched_insert_all()
-                .execute()
+
+def upsert_gym_logs(lh: Lakehouse, rows: DataFrame) -> None:
+    from pyspark.sql import functions as F
+
+    # A visit may land with an empty logout and again with it: keep the
+    # latest valid logout per visit.
+    visits = rows.groupBy("mac_address", "gym", "login").agg(
+        F.max(F.when(F.col("logout") > F.col("login"), F.col("logout"))).alias("logout")
+    ).persist()
+    try:
+        # The hours of the batch's logins as a literal: the MERGE reads only
+        # the gym_logs files of those hours, not every visit ever logged.
+        hours = prune.time_ranges(visits, "login")
+        if not hours:
+            return
+        (
+            merge.Merge(
+                lh, "gym_logs", visits,
+                "t.mac_address = s.mac_address AND t.gym = s.gym AND t.login = s.login "
+                f"AND {prune.in_ranges('t.login', hours)}",
             )
-        finally:
-            visits.unpersist()
-
-    return df, upsert
+            .when_matched_update(
+                condition="s.logout > t.login AND (t.logout IS NULL OR s.logout > t.logout)",
+                set={"logout": "s.logout"},
+            )
+            .when_not_matched_insert_all()
+            .execute()
+        )
+    finally:
+        visits.unpersist()
 
 
 # --- user_profile (CDC, newest wins) -------------------------------------------
@@ -136,12 +146,13 @@ PROFILE_COLUMNS = (
 )
 
 
-def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
+def user_profile(lh: Lakehouse, records: DataFrame) -> None:
+    """Follows kafka_multiplex_bz: its batch's user_info changes (and then user_bins)."""
     from pyspark.sql import functions as F
 
-    df = _bronze_topic(lh, "user_info").select(
+    upsert_profiles(lh, topic_values(records, "user_info").select(
         "user_id",
-        F.to_date("dob", "MM/dd/yyyy").alias("dob"),
+        F.to_date("dob", settings.DOB_FORMAT).alias("dob"),
         "sex",
         "gender",
         "first_name",
@@ -152,9 +163,21 @@ def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
         "address.zip",
         F.col("timestamp").cast("timestamp").alias("updated"),
         "update_type",
-    )
+    ))
 
-    def merge_profiles(changes: DataFrame, ids: set[int]) -> None:
+
+def upsert_profiles(lh: Lakehouse, rows: DataFrame) -> None:
+    from pyspark.sql import functions as F
+
+    changes = _newest(
+        rows.where(F.col("update_type").isin(*settings.UPDATE_TYPES)),
+        ["user_id"],
+        [F.col("updated").desc()],
+    ).persist()
+    try:
+        ids = {r.user_id for r in changes.select("user_id").collect() if r.user_id is not None}
+        if not ids:
+            return
         values = {c: f"s.{c}" for c in PROFILE_COLUMNS}
         (
             merge.Merge(lh, "user_profile", changes,
@@ -165,63 +188,47 @@ def user_profile(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
             .when_not_matched_insert(condition="s.update_type <> 'delete'", values=values)
             .execute()
         )
-
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        changes = _newest(
-            batch.where(F.col("update_type").isin("new", "update", "delete")),
-            ["user_id"],
-            [F.col("updated").desc()],
-        ).persist()
-        try:
-            ids = {r.user_id for r in changes.select("user_id").collect() if r.user_id is not None}
-            if not ids:
-                return
-            merge_profiles(changes, ids)
-            write_user_bins(lh, ids)
-        finally:
-            changes.unpersist()
-
-    return df, upsert
+        write_user_bins(lh, ids)
+    finally:
+        changes.unpersist()
 
 
 # --- heart_rate, workouts: dense events, deduplicated on their key ---------------
 def insert_events(
-    lh: Lakehouse, table: str, keys: list[str],
+    lh: Lakehouse, table: str, rows: DataFrame, keys: list[str],
     then: Callable[[DataFrame], None] | None = None,
-) -> BatchFunction:
-    """Dedupe the micro-batch on ``keys``, insert the rows not in ``table`` yet.
+) -> None:
+    """Dedupe ``rows`` on ``keys``, insert the rows not in ``table`` yet.
 
     No watermark and no streaming state: a duplicate arriving any time later
     is caught by the MERGE, which reads only the files of the hours the batch
     touches (``merge.insert_new`` with the ``time`` column). ``then`` gets the
     deduplicated rows (persisted) after the insert.
     """
-
-    def upsert(batch: DataFrame, batch_id: int) -> None:
-        rows = batch.dropDuplicates(keys).persist()
-        try:
-            merge.insert_new(lh, table, rows, keys, time_column="time")
-            if then is not None:
-                then(rows)
-        finally:
-            rows.unpersist()
-
-    return upsert
+    unique = rows.dropDuplicates(keys).persist()
+    try:
+        merge.insert_new(lh, table, unique, keys, time_column="time")
+        if then is not None:
+            then(unique)
+    finally:
+        unique.unpersist()
 
 
-def heart_rate(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
+def heart_rate(lh: Lakehouse, records: DataFrame) -> None:
+    """Follows kafka_multiplex_bz: its batch's bpm readings."""
     from pyspark.sql import functions as F
 
-    df = _bronze_topic(lh, "bpm").select(
+    rows = topic_values(records, "bpm").select(
         "device_id", "time", "heartrate", (F.col("heartrate") > 0).alias("valid")
     )
-    return df, insert_events(lh, "heart_rate", ["device_id", "time"])
+    insert_events(lh, "heart_rate", rows, ["device_id", "time"])
 
 
-def workouts(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
+def workouts(lh: Lakehouse, records: DataFrame) -> None:
+    """Follows kafka_multiplex_bz: its batch's workout events (and then completed_workouts)."""
     from pyspark.sql import functions as F
 
-    df = _bronze_topic(lh, "workout").select(
+    rows = topic_values(records, "workout").select(
         # The topic declares an INT (bronze checks that); every table holds BIGINT user ids.
         F.col("user_id").cast("bigint").alias("user_id"),
         "workout_id",
@@ -229,11 +236,10 @@ def workouts(lh: Lakehouse) -> tuple[DataFrame, BatchFunction]:
         "action",
         "session_id",
     )
-    # completed_workouts in the same batch: a stop completes its session as
-    # soon as it is in workouts (one query and one hop fewer to gold).
-    return df, insert_events(
-        lh, "workouts", ["user_id", "time"], then=lambda rows: sessions.complete_workouts(lh, rows)
-    )
+    # completed_workouts right after: a stop completes its session as soon as
+    # it is in workouts (no hop to gold).
+    insert_events(lh, "workouts", rows, ["user_id", "time"],
+                  then=lambda unique: sessions.complete_workouts(lh, unique))
 
 
 # --- user_bins (SCD type 1) ----------------------------------------------------
@@ -300,15 +306,10 @@ def write_user_bins(lh: Lakehouse, user_ids: set[int]) -> None:
 BIN_COLUMNS = ("user_id", "age", "gender", "city", "state")
 
 
-BUILDERS: dict[str, Callable[[Lakehouse], tuple[DataFrame, BatchFunction]]] = {
-    "users": users,
-    "gym_logs": gym_logs,
-    "user_profile": user_profile,
-    "heart_rate": heart_rate,
-    "workouts": workouts,
+# The silver writers that follow from each bronze table's micro-batch, in order
+# (``settings.STREAMS`` lists the tables each stream writes).
+FOLLOWERS: dict[str, tuple[Follower, ...]] = {
+    "registered_users_bz": (users,),
+    "gym_logins_bz": (gym_logs,),
+    "kafka_multiplex_bz": (heart_rate, workouts, user_profile),
 }
-
-
-def start_stream(lh: Lakehouse, table: str, trigger: Trigger) -> StreamingQuery:
-    df, upsert = BUILDERS[table](lh)
-    return start(lh, table, df, upsert, trigger, "silver")

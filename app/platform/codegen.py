@@ -56,5 +56,6 @@ def use_for_batch(spark: Any, config: LakehouseConfig, layer: str) -> None:
     """Set a micro-batch's own session (its stream's clone) for ``layer``'s batches."""
     if config.on_databricks or config.expression_codegen != "bronze":
         return
-    if layer in ROW_HEAVY_LAYERS:
-        spark.conf.set(FACTORY_MODE, GENERATED)
+    # Both ways: a bronze batch sets "silver" once its own records are written
+    # and the silver writers that follow from them run in the same session.
+    spark.conf.set(FACTORY_MODE, GENERATED if layer in ROW_HEAVY_LAYERS else INTERPRETED)

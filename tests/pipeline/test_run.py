@@ -177,7 +177,7 @@ def test_a_fresh_environment_with_nothing_landed_runs_setup_and_history_only(loc
     zone.put_bytes("raw/gym_logins_bz/gym-1.csv", b"x")
     assert not run.nothing_to_stream(lh)
     zone.delete_prefix("raw/gym_logins_bz/gym-1.csv")
-    ckpt.put_bytes("checkpoints/users/metadata", b'{"id":"x"}')
+    ckpt.put_bytes("checkpoints/gym_logins_bz/metadata", b'{"id":"x"}')
     assert not run.nothing_to_stream(lh)
     ckpt.delete_prefix("checkpoints/")
     assert run.nothing_to_stream(lh)
