@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from app.pipeline import landing, quarantine, settings
 from app.pipeline.landing import FILE_TIME, OK, Limits
 from app.pipeline.schemas import TABLES
 from app.pipeline.streaming import Trigger, start
+from app.platform import scheduling
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, Observation
@@ -200,8 +202,11 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
                 good_records = checked.where(F.col(OK)).select(
                     *landing.record_columns(table), *parsed
                 )
-                for follow in followers:
-                    follow(lh, good_records)
+                # Side by side: heart_rate's tasks keep the executors busy
+                # while the small writers plan and commit on the driver.
+                scheduling.side_by_side(batch.sparkSession, [
+                    partial(follow, lh, good_records) for follow in followers
+                ])
         finally:
             if followers:
                 checked.unpersist()

@@ -16,7 +16,7 @@ itself before.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,6 +46,44 @@ CONNECT_QUERY_STARTS = 1
 def concurrent_query_starts(spark: Any, wanted: int) -> int:
     """How many streaming queries may start side by side on this session."""
     return wanted if _context(spark) is not None else CONNECT_QUERY_STARTS
+
+
+def side_by_side(spark: Any, tasks: Sequence[Callable[[], None]]) -> None:
+    """Run ``tasks`` at the same time, each in a thread with this thread's job settings.
+
+    For the writers of one micro-batch: each spends much of its time on the
+    driver (planning, the Delta log, the commit) while the executors idle,
+    so side by side the small writers' driver work overlaps the big one's
+    tasks. The threads inherit this thread's local properties (scheduler
+    pool, job group: a stop that cancels the group cancels their jobs too).
+    Waits for all of them; raises the first error, in task order. Over Spark
+    Connect (no SparkContext) the tasks run one after another: its client
+    sessions are not made for threads sharing a foreachBatch worker.
+    """
+    if len(tasks) < 2 or _context(spark) is None:
+        for task in tasks:
+            task()
+        return
+    from pyspark import InheritableThread
+
+    errors: list[BaseException | None] = [None] * len(tasks)
+
+    def runner(i: int) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                tasks[i]()
+            except BaseException as exc:  # re-raised in the caller's thread
+                errors[i] = exc
+        return run
+
+    threads = [InheritableThread(runner(i), session=spark) for i in range(len(tasks))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for exc in errors:
+        if exc is not None:
+            raise exc
 
 
 def use_pool(spark: Any, pool: str) -> None:

@@ -50,3 +50,56 @@ def test_quiet_logs_puts_both_levels_back(spark):  # type: ignore[no-untyped-def
     finally:
         context.setLogLevel(original)
         py4j.setLevel(py4j_original)
+
+
+def test_side_by_side_over_connect_runs_the_tasks_in_order_in_this_thread():
+    import threading
+
+    seen: list[tuple[int, str]] = []
+    scheduling.side_by_side(ConnectSession(), [
+        lambda: seen.append((1, threading.current_thread().name)),
+        lambda: seen.append((2, threading.current_thread().name)),
+    ])
+    here = threading.current_thread().name
+    assert seen == [(1, here), (2, here)]
+
+
+def test_side_by_side_tasks_overlap_inherit_the_pool_and_raise_the_first_error(spark):  # type: ignore[no-untyped-def]
+    """The writers of one micro-batch: at the same time, in the batch's scheduler pool
+    and job group (a stop cancels the group), and a failure reaches the batch."""
+    import threading
+
+    import pytest
+
+    context = scheduling._context(spark)
+    if context is None:
+        pytest.skip("no SparkContext in this process (Spark Connect)")
+    both_running = threading.Barrier(2, timeout=60)
+    seen: dict[str, tuple[str | None, str | None, int]] = {}
+
+    def task(name: str):  # type: ignore[no-untyped-def]
+        def run() -> None:
+            both_running.wait()  # deadlocks (times out) unless they run at the same time
+            rows = spark.range(10).count()
+            seen[name] = (context.getLocalProperty("spark.scheduler.pool"),
+                          context.getLocalProperty("spark.jobGroup.id"), rows)
+        return run
+
+    scheduling.use_pool(spark, "silver")
+    scheduling.set_job_group(spark, "test-side-by-side", "side by side")
+    try:
+        scheduling.side_by_side(spark, [task("a"), task("b")])
+        with pytest.raises(ValueError, match="second"):
+            scheduling.side_by_side(spark, [lambda: None, _raise("second"), _raise("third")])
+    finally:
+        scheduling.use_pool(spark, "default")
+        context.setLocalProperty("spark.jobGroup.id", None)
+        context.setLocalProperty("spark.job.description", None)
+        context.setLocalProperty("spark.job.interruptOnCancel", None)
+    assert seen == {"a": ("silver", "test-side-by-side", 10), "b": ("silver", "test-side-by-side", 10)}
+
+
+def _raise(message: str):  # type: ignore[no-untyped-def]
+    def run() -> None:
+        raise ValueError(message)
+    return run
