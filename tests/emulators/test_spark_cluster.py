@@ -170,7 +170,8 @@ def _spark_daemons_on(port: int) -> list[tuple[int, str]]:
         if not any(p == port for _, p in addresses):
             continue
         try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+            cmdline = raw.replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
         if any(c in cmdline for c in _DAEMON_CLASSES):

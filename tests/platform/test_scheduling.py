@@ -96,7 +96,8 @@ def test_side_by_side_tasks_overlap_inherit_the_pool_and_raise_the_first_error(s
         context.setLocalProperty("spark.jobGroup.id", None)
         context.setLocalProperty("spark.job.description", None)
         context.setLocalProperty("spark.job.interruptOnCancel", None)
-    assert seen == {"a": ("silver", "test-side-by-side", 10), "b": ("silver", "test-side-by-side", 10)}
+    want = ("silver", "test-side-by-side", 10)
+    assert seen == {"a": want, "b": want}
 
 
 def _raise(message: str):  # type: ignore[no-untyped-def]
