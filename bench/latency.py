@@ -26,18 +26,14 @@ SET_TIMEOUT = 300.0
 def landed_to_gold(lh: Lakehouse, sets: int, trigger: str = "1 second",
                    scale: float = 0.25, seed: int = 5) -> list[float]:
     """Seconds per set from landed to gold, on an empty private lakehouse."""
-    from functools import partial
-
     from app.pipeline import run
-    from app.platform.delta_log import DeltaRowCount
     from data_generators import GeneratorSpec
     from lakehouse_local import producer
 
     spec = GeneratorSpec(seed=seed, sets=sets, scale=scale, visits_per_user=1)
     producer.land_history(lh, spec)
     queries = run.start_all(lh, trigger)
-    gold = DeltaRowCount(lh.store("tables"), lh.table_folder("workout_bpm_summary"),
-                         partial(lh.count_at, "workout_bpm_summary"))
+    gold = lh.row_count("workout_bpm_summary")
     latencies: list[float] = []
     before = 0
     try:

@@ -289,17 +289,6 @@ def sets_needed(rate: float, settings: TrialSettings, records_per_set: int = 5_0
     return int(rate * (settings.sustain_seconds + 30) / per_set) + 20
 
 
-def gold_counter(lh: Lakehouse) -> Callable[[], int]:
-    """Gold's row count, read from its new Delta commits: no Spark job beside the streams."""
-    from functools import partial
-
-    from app.platform.delta_log import DeltaRowCount
-
-    rows = DeltaRowCount(lh.store("tables"), lh.table_folder("workout_bpm_summary"),
-                         partial(lh.count_at, "workout_bpm_summary"))
-    return lambda: rows.refresh() or 0
-
-
 def trial(lh: Lakehouse, rate: float, settings: TrialSettings,
           log: Callable[[str], None] = print) -> Trial:
     """One rate on ``lh`` (an empty private lakehouse): sustain, then drain."""
@@ -345,10 +334,11 @@ def trial(lh: Lakehouse, rate: float, settings: TrialSettings,
         if paced.manifest is None:
             raise RuntimeError("the producer landed no whole set in the window")
         result.gold_truth = int(paced.manifest["counts"]["workout_bpm_summary"])
-        gold_rows = gold_counter(lh)
+        # Read from gold's new Delta commits: no count job beside the streams.
+        gold = lh.row_count("workout_bpm_summary")
         stopped = time.monotonic()
         while time.monotonic() - stopped < settings.drain_seconds:
-            result.gold_rows = gold_rows()
+            result.gold_rows = gold.refresh() or 0
             if sampler.sample().backlog == 0 and result.gold_rows >= result.gold_truth:
                 result.drain_seconds = time.monotonic() - stopped
                 break

@@ -16,12 +16,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from app.pipeline import settings
 from app.platform import scheduling
-from app.platform.delta_log import DeltaRowCount
 from lakehouse_local import progress
 
 if TYPE_CHECKING:
@@ -117,11 +115,7 @@ class TableCounts:
         # Landing listings grow with every set: bronze lag is refreshed less often.
         self.lag_every = lag_every
         self._lag_at: float | None = None
-        tables = lh.store("tables")
-        self.counters = {
-            name: DeltaRowCount(tables, lh.table_folder(name), partial(lh.count_at, name))
-            for name in COUNTED
-        }
+        self.counters = {name: lh.row_count(name) for name in COUNTED}
         self.ingestion = progress.Ingestion(lh)
         self.rows: dict[str, int] = {}
         self.pending: dict[str, int] = {}

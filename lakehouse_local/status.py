@@ -20,12 +20,7 @@ def table_rows(lh: Lakehouse) -> dict[str, int | None]:
     Tables are counted from their Delta logs (no scan, so `make status` does
     not slow a running `make stream`); a view has no log and is counted.
     """
-    from functools import partial
-
-    from app.platform.delta_log import DeltaRowCount
-
     present = lh.existing()
-    tables = lh.store("tables")
     out: dict[str, int | None] = {}
     for t in settings.TABLES:
         if t not in present:
@@ -33,7 +28,7 @@ def table_rows(lh: Lakehouse) -> dict[str, int | None]:
         elif lh.names.unity:  # Unity Catalog keeps the folders: ask Delta
             out[t] = lh.spark.table(lh.table(t)).count()
         else:
-            out[t] = DeltaRowCount(tables, lh.table_folder(t), partial(lh.count_at, t)).refresh()
+            out[t] = lh.row_count(t).refresh()
     for v in settings.VIEWS:
         out[v] = lh.spark.table(lh.table(v)).count() if v in present else None
     return out

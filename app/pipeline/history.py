@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from functools import partial
 from typing import TYPE_CHECKING
 
 from app.pipeline import settings
@@ -56,8 +55,6 @@ def load_date_lookup(lh: Lakehouse) -> int:
     """
     from pyspark.sql import functions as F
 
-    from app.platform.delta_log import DeltaRowCount
-
     spark = lh.spark
     path = lh.path("data_zone", settings.HISTORY_FOLDER)
     digest = history_digest(lh)
@@ -76,8 +73,7 @@ def load_date_lookup(lh: Lakehouse) -> int:
         *(F.col(c).cast("double").cast("int").alias(c) for c in _INT_COLUMNS),
         F.trim("week_part").alias("week_part"),
     ).where("date IS NOT NULL").dropDuplicates(["date"])
-    rows = DeltaRowCount(lh.store("tables"), lh.table_folder("date_lookup"),
-                         partial(lh.count_at, "date_lookup"))
+    rows = lh.row_count("date_lookup")
     before = rows.refresh()
     if before == 0:
         days.write.format("delta").mode("append").saveAsTable(target)

@@ -7,7 +7,7 @@ Spark) and on Databricks (Unity Catalog, ADLS); only this object differs.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from app.platform import catalog as cat
@@ -15,6 +15,7 @@ from app.platform import codegen, metastore
 from app.platform.catalog import CatalogNames
 from app.platform.catalog_files import CatalogFiles, files_for, has_jvm
 from app.platform.config import LakehouseConfig, load_config
+from app.platform.delta_log import DeltaRowCount
 from app.platform.storage import ObjectStore, StorageTarget, storage_target
 
 if TYPE_CHECKING:
@@ -151,6 +152,11 @@ class Lakehouse:
             f"SELECT count(*) AS n FROM delta.`{self.table_location(name)}` VERSION AS OF {version}"
         ).first()
         return int(row["n"]) if row is not None else 0
+
+    def row_count(self, name: str) -> DeltaRowCount:
+        """A counter of the table's rows kept up to date from its Delta log (no Spark job)."""
+        return DeltaRowCount(self.store("tables"), self.table_folder(name),
+                             partial(self.count_at, name))
 
     def store(self, location: str) -> ObjectStore:
         """Non-Spark file access to an external location (generators, tests)."""
