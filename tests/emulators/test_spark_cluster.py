@@ -23,7 +23,7 @@ import pytest
 
 from app.platform.config import AZURITE_KEY, PROJECT_ROOT, LakehouseConfig, load_config
 from emulators import sockets, spark_cluster
-from emulators.azurite import free_port, is_listening
+from emulators.azurite import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.cluster]
 
@@ -143,6 +143,7 @@ def test_down_stops_everything_up_started(cluster: Cluster) -> None:
     ports = [cluster.spec.port] + [d.ports["webui_port"] for d in daemons]
     assert [d.role for d in daemons if d.alive()] == ["master", "worker-1", "worker-2"]
     assert sockets.processes_in_groups(groups)
+    assert _spark_daemons_listening_on(ports)  # the check below sees running daemons
     assert sorted(spark_cluster.down(cluster.config)) == ["master", "worker-1", "worker-2"]
     assert sockets.processes_in_groups(groups) == []
     # Nothing of the cluster anywhere: no process naming its folder (the workers'
@@ -153,7 +154,7 @@ def test_down_stops_everything_up_started(cluster: Cluster) -> None:
     # A freed port is anyone's: the pytest JVM's driver or Azurite may have bound one
     # since (49207 did, in one CI run). What must hold is that no Spark daemon or
     # executor listens on it.
-    assert [h for p in ports if is_listening("127.0.0.1", p) for h in _spark_daemons_on(p)] == []
+    assert _spark_daemons_listening_on(ports) == []
     assert spark_cluster.read_state(cluster.config) == []
     assert spark_cluster.down(cluster.config) == []  # nothing left to stop
 
@@ -162,21 +163,25 @@ _DAEMON_CLASSES = ("org.apache.spark.deploy.master.Master", "org.apache.spark.de
                    "org.apache.spark.executor.CoarseGrainedExecutorBackend")
 
 
-def _spark_daemons_on(port: int) -> list[tuple[int, str]]:
-    """The Spark masters, workers and executors listening on ``port``."""
+def _spark_daemons_listening_on(ports: list[int]) -> list[tuple[int, str]]:
+    """The Spark masters, workers and executors listening on any of ``ports``."""
     pids = [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit()]
     found = []
     for pid, addresses in sockets.listening(pids).items():
-        if not any(p == port for _, p in addresses):
+        if not any(p in ports for _, p in addresses):
             continue
         try:
-            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-            cmdline = raw.replace(b"\0", b" ").decode(errors="replace")
+            cmdline = _cmdline(Path(f"/proc/{pid}"))
         except OSError:
             continue
         if any(c in cmdline for c in _DAEMON_CLASSES):
             found.append((pid, cmdline[:200]))
     return found
+
+
+def _cmdline(process: Path) -> str:
+    """A /proc/<pid> entry's command line, arguments joined by spaces (OSError once gone)."""
+    return (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
 
 
 def _processes_using(folder: str) -> list[tuple[int, str]]:
@@ -185,7 +190,7 @@ def _processes_using(folder: str) -> list[tuple[int, str]]:
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cmdline = _cmdline(entry)
             cwd = os.readlink(entry / "cwd")
         except OSError:
             continue
