@@ -20,9 +20,9 @@ after the logins, heart_rate, workouts (and completed_workouts) and
 user_profile (and user_bins) after the Kafka records. They take the checked
 records as parsed here, held in memory for the batch, so no silver stream
 reads bronze back, parses the Kafka values a second time or waits for a
-trigger of its own. Every write of the batch is idempotent (Delta
-``txnAppId/txnVersion`` appends, MERGEs), so a batch replayed after a crash
-completes whatever its first attempt did not.
+trigger of its own. Every write of the batch is idempotent (appends that a
+replay skips, ``app.pipeline.batch_append``; MERGEs), so a batch replayed
+after a crash completes whatever its first attempt did not.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from app.pipeline import landing, quarantine, settings
+from app.pipeline.batch_append import BatchAppend
 from app.pipeline.landing import FILE_TIME, OK, Limits
 from app.pipeline.schemas import TABLES
 from app.pipeline.streaming import Trigger, start
@@ -109,9 +110,8 @@ def _with_dates(lh: Lakehouse, good: DataFrame) -> DataFrame:
 def observed_bad_lines(seen: Observation) -> int | None:
     """Bad lines the bronze append counted; None when it did not run.
 
-    Delta skips an append whose ``txnVersion`` it already committed (a batch
-    replayed after a crash): then nothing was counted and the caller must
-    look for bad lines itself. ``Observation.get`` would fail on that empty
+    A replayed batch's append is skipped (``app.pipeline.batch_append``):
+    then nothing was counted and the caller must look for bad lines itself. ``Observation.get`` would fail on that empty
     result, hence the look at the JVM object.
     """
     try:
@@ -157,6 +157,8 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
 
     limits = Limits.from_config(lh.config)
     columns = _columns(table)
+    # The app id Delta's guard used before (a batch it wrote is still recognised).
+    append = BatchAppend(lh.table(table), app_id=lh.table(table))
     # What the followers read besides the record fields: the Kafka values as
     # landing.check parsed them, one column per topic.
     parsed = [landing.value_column(t) for t in settings.TOPICS] if table == (
@@ -183,14 +185,7 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
             )
             if table == "kafka_multiplex_bz":
                 good = _with_dates(lh, good)
-            (
-                good.select(*columns)
-                .write.format("delta")
-                .mode("append")
-                .option("txnAppId", lh.table(table))
-                .option("txnVersion", batch_id)
-                .saveAsTable(lh.table(table))
-            )
+            append(good.select(*columns), batch_id)
             bad = observed_bad_lines(seen)
             if bad is None or bad > 0:
                 # Also when unknown (a replay): the quarantine append is idempotent too.

@@ -83,10 +83,18 @@ def test_hand_worked_set_once_then_idempotent(local_lakehouse):
     run.run_stage(lh, (stream,))
     assert snapshot(lh, ("workout_bpm_summary",)) == written
 
-    # Running again with no new data changes no table.
+    # Running again with no new data changes no table, even when every bronze
+    # stream replays its last batch (its checkpoint commit removed, as if the
+    # process died after the batch's writes): the appends are not repeated.
     before = snapshot(lh)
+    lasts = {b: status.checkpoint_position(lh, b)["committed"] for b in settings.BRONZE}
+    for bronze, last in lasts.items():
+        assert store.delete_prefix(f"checkpoints/{bronze}/commits/{last}") == 1
+        store.delete_prefix(f"checkpoints/{bronze}/commits/.{last}.crc")
     run.run_once(lh)
     assert snapshot(lh) == before
+    # Replayed, not skipped: each stream committed that batch again.
+    assert {b: status.checkpoint_position(lh, b)["committed"] for b in settings.BRONZE} == lasts
 
     # The same files landed again under other names: bronze grows, silver and gold do not.
     silver_gold = (*settings.SILVER, *settings.GOLD, *settings.VIEWS)
