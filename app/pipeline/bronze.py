@@ -111,8 +111,9 @@ def observed_bad_lines(seen: Observation) -> int | None:
     """Bad lines the bronze append counted; None when it did not run.
 
     A replayed batch's append is skipped (``app.pipeline.batch_append``):
-    then nothing was counted and the caller must look for bad lines itself. ``Observation.get`` would fail on that empty
-    result, hence the look at the JVM object.
+    then nothing was counted and the caller must look for bad lines itself.
+    ``Observation.get`` would fail on that empty result, hence the look at
+    the JVM object.
     """
     try:
         jo = seen._jo  # type: ignore[attr-defined]
