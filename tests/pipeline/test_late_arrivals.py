@@ -132,3 +132,44 @@ def test_profile_update_and_a_new_session_in_one_run_both_reach_gold(local_lakeh
         (1, 3, 5, "Shelbyville", 100.0, 120.0, 140.0, 3),  # same readings, new city
         (1, 3, 6, "Shelbyville", 90.0, 100.0, 110.0, 2),
     ]
+
+
+def session_lines(
+    session: int, start: str, stop: str, readings: list[tuple[str, float]], offset: int
+) -> list[str]:
+    """User 1's workout 3 session ``session`` with readings of device 11, as Kafka lines."""
+    def workout(action: str, at: str, n: int) -> str:
+        return later_line({"user_id": 1, "workout_id": 3, "timestamp": float(handmade.epoch(at)),
+                           "action": action, "session_id": session}, "workout", n, at)
+
+    bpm = [later_line({"device_id": 11, "time": f"2023-03-10 {at}", "heartrate": hr}, "bpm",
+                      offset + 1 + i, at) for i, (at, hr) in enumerate(readings)]
+    return [workout("start", start, offset), *bpm, workout("stop", stop, offset + 9)]
+
+
+def test_a_later_session_in_the_same_hour_leaves_the_other_sessions_whole(local_lakehouse):
+    """Gold sums up again every session inside the hours of the recomputed ones, and only those."""
+    lh = local_lakehouse
+    zone = lh.store("data_zone")
+    handmade.land(zone)
+    run.run_once(lh)
+    first = (1, 3, 5, "Springfield", 100.0, 120.0, 140.0, 3)
+    assert summary(lh) == [first]
+
+    # Session 6, 09:20 -> 10:50 (10:30 = 90): the batch's changes are its
+    # start (hour 09) and a reading in hour 10, which touch no other session,
+    # so gold recomputes session 6 and sums up every session inside hours
+    # 09-10. Session 5 (08:05 -> 09:10) is not inside them: summed up from
+    # its reading in hour 09 alone (09:10 = 140) it would become 140/140/140.
+    lines = session_lines(6, "09:20:00", "10:50:00", [("10:30:00", 90.0)], 100)
+    zone.put_bytes(f"{KAFKA}/kafka-2.json", ("\n".join(lines) + "\n").encode())
+    run.run_once(lh)
+    sixth = (1, 3, 6, "Springfield", 90.0, 90.0, 90.0, 1)
+    assert sorted(summary(lh)) == [first, sixth]
+
+    # Session 7, 10:52 -> 10:58 (10:55 = 80): its reading's hour overlaps
+    # session 6, which is summed up again from workout_bpm, to the same values.
+    lines = session_lines(7, "10:52:00", "10:58:00", [("10:55:00", 80.0)], 200)
+    zone.put_bytes(f"{KAFKA}/kafka-3.json", ("\n".join(lines) + "\n").encode())
+    run.run_once(lh)
+    assert sorted(summary(lh)) == [first, sixth, (1, 3, 7, "Springfield", 80.0, 80.0, 80.0, 1)]
