@@ -6,10 +6,11 @@ append mode behind a watermark, the last sessions of a run would never
 appear: nothing later moves the watermark past them). Each micro-batch only
 says what changed, and pays for that alone:
 
-- sessions the batch recomputed for workout_bpm: their summary rows are
-  aggregated from workout_bpm, which now holds every reading of each of them,
-  joined with the user's bins and MERGEd (update or insert). A session gets
-  its row in the batch its readings arrive; late readings correct it.
+- sessions the batch recomputed for workout_bpm: that recomputation holds
+  every reading of each session, so their summary rows are aggregated from it
+  (nothing is read back), joined with the user's bins and MERGEd (update or
+  insert). A session gets its row in the batch its readings arrive; late
+  readings correct it.
 - users whose bins changed (the user_bins change feed, one of the stream's
   sources): their summary rows get the new age, gender, city and state
   without re-aggregating any reading (read back from gold by user id, and
@@ -64,49 +65,33 @@ def summarize(readings: DataFrame, bins: DataFrame) -> DataFrame:
     return stats.join(F.broadcast(bins), "user_id", "left").select(*SUMMARY_COLUMNS)
 
 
-def current_bins(lh: Lakehouse, user_ids: set[int]) -> DataFrame:
-    """The current bins of those of ``user_ids`` who have some (a read of user_bins alone)."""
-    return (
+def user_bins(lh: Lakehouse, user_ids: set[int]) -> DataFrame:
+    """The current bins of ``user_ids`` (one row per user, NULLs when the user has none)."""
+    from pyspark.sql import functions as F
+
+    bins = (
         lh.spark.read.table(lh.table("user_bins"))
         .where(prune.in_list("user_id", user_ids))
         .select("user_id", *BINS)
     )
-
-
-# Every MERGE source below reads Delta tables and nothing else: Delta copies
-# ("materializes") the source of a MERGE that updates when it holds anything
-# else (a persisted DataFrame, a list of ids), about 1-2 s of a gold batch on
-# 2 cores. So the summaries are aggregated from workout_bpm, just written,
-# not from the readings the batch holds in memory, and a user without bins
-# gets NULLs from a left join with user_bins, not from a list of ids.
+    ids = lh.spark.createDataFrame([(u,) for u in sorted(user_ids)], "user_id BIGINT")
+    return ids.join(F.broadcast(bins), "user_id", "left")
 
 
 def update_bins(lh: Lakehouse, user_ids: set[int]) -> None:
     """The users' summary rows get their current bins (no reading is re-aggregated)."""
-    from pyspark.sql import functions as F
-
-    users = (
-        lh.spark.read.table(lh.table("workout_bpm_summary"))
-        .where(prune.in_list("user_id", user_ids))
-        .select("user_id").distinct()
-    )
-    source = users.join(F.broadcast(current_bins(lh, user_ids)), "user_id", "left")
     merge.Merge(
-        lh, "workout_bpm_summary", source,
+        lh, "workout_bpm_summary", user_bins(lh, user_ids),
         f"t.user_id = s.user_id AND {prune.in_list('t.user_id', user_ids)}",
     ).when_matched_update(set={c: f"s.{c}" for c in BINS}).execute()
 
 
 def upsert_sessions(
-    lh: Lakehouse, user_ids: set[int], hours: list[prune.Range], rebin: set[int] | None = None
+    lh: Lakehouse, readings: DataFrame, user_ids: set[int], rebin: set[int] | None = None
 ) -> None:
-    """Summary rows of the users' sessions with readings in ``hours`` (update or insert).
+    """Summary rows of the sessions ``readings`` holds every reading of (update or insert).
 
-    ``user_ids`` and ``hours``: the users of the sessions the batch recomputed
-    and the hours those sessions span. Every session of those users that lies
-    inside those hours is summed up again from workout_bpm: the recomputed
-    ones, and any neighbour inside the same hours, whose rows were already
-    complete (rewritten with the same values).
+    ``user_ids``: the users of those sessions (a superset of the readings' users).
     ``rebin``: users whose bins changed; their other stored rows get the current
     bins in the same MERGE (what ``update_bins`` does alone), so a batch with
     both kinds of change commits gold once. Those rows are read back from gold
@@ -118,18 +103,11 @@ def upsert_sessions(
     users = user_ids | rebin
     if not users:
         return
-    spark = lh.spark
-    bins = current_bins(lh, users)
-    # Whole sessions only: one that lies partly outside ``hours`` would be
-    # summed up from some of its readings. The time range is for file skipping.
-    readings = spark.read.table(lh.table("workout_bpm")).where(
-        f"{prune.in_list('user_id', user_ids)} AND {prune.in_ranges('time', hours)} "
-        f"AND {prune.within('start_time', 'end_time', hours)}"
-    )
+    bins = user_bins(lh, users)
     rows = summarize(readings, bins)
     if rebin:
         stored = (
-            spark.read.table(lh.table("workout_bpm_summary"))
+            lh.spark.read.table(lh.table("workout_bpm_summary"))
             .where(prune.in_list("user_id", rebin))
             .drop(*BINS)
             .join(rows.select(*KEYS), KEYS, "left_anti")  # recomputed just now: theirs wins
@@ -164,7 +142,7 @@ def make_upsert(lh: Lakehouse) -> BatchFunction:
         if recomputed is not None:
             try:
                 if recomputed.inserted != 0 or first_of_run[0]:
-                    upsert_sessions(lh, recomputed.user_ids, recomputed.hours, changed_bins)
+                    upsert_sessions(lh, recomputed.rows, recomputed.user_ids, changed_bins)
                     rebinned = True
             finally:
                 recomputed.rows.unpersist()

@@ -111,11 +111,3 @@ def buckets(df: DataFrame, column: str, seconds: int = BUCKET_SECONDS) -> list[i
 def time_ranges(df: DataFrame, column: str, max_ranges: int = MAX_RANGES) -> list[Range]:
     """Merged hour ranges holding every value of ``df[column]``."""
     return ranges_of_buckets(buckets(df, column), max_ranges=max_ranges)
-
-
-def within(start: str, end: str, ranges: Sequence[Range]) -> str:
-    """SQL: the interval [``start``, ``end``] lies inside one of ``ranges``."""
-    if not ranges:
-        return "FALSE"
-    terms = [f"({start} >= {literal(lo)} AND {end} < {literal(hi)})" for lo, hi in ranges]
-    return "(" + " OR ".join(terms) + ")"

@@ -259,7 +259,6 @@ class SessionReadings(NamedTuple):
     rows: DataFrame  # persisted: the caller unpersists it
     inserted: int | None  # new workout_bpm rows (None when Delta does not say)
     user_ids: set[int]  # the users of those sessions
-    hours: list[prune.Range]  # the hours their readings lie in
 
 
 # The affected sessions as collected: times as microseconds since the epoch, so
@@ -307,7 +306,9 @@ def write_workout_bpm(lh: Lakehouse, facts: list) -> SessionReadings | None:  # 
         .dropDuplicates(BPM_KEYS)
         .persist()
     )
-    hours = prune.ranges_of_buckets(_hours(spans))
-    inserted = merge.insert_new(lh, "workout_bpm", rows, BPM_KEYS, "time", ranges=hours)
-    return SessionReadings(rows, inserted, {int(r.user_id) for r in found}, hours)
+    inserted = merge.insert_new(
+        lh, "workout_bpm", rows, BPM_KEYS, "time",
+        ranges=prune.ranges_of_buckets(_hours(spans)),
+    )
+    return SessionReadings(rows, inserted, {int(r.user_id) for r in found})
 
