@@ -267,9 +267,7 @@ def age_bin(age: Column) -> Column:
     return out.when(age >= 95, "95+")
 
 
-def write_user_bins(
-    lh: Lakehouse, user_ids: set[int], deleted: set[int] | None = None
-) -> None:
+def write_user_bins(lh: Lakehouse, user_ids: set[int], deleted: set[int]) -> None:
     """SCD type 1: the bins of ``user_ids`` recomputed from their current profiles.
 
     Runs in user_profile's micro-batch, after its MERGE, for the users it
@@ -308,7 +306,7 @@ def write_user_bins(
         .when_not_matched_insert(values=values)
         .execute()
     )
-    deleted = (deleted or set()) & user_ids
+    deleted = deleted & user_ids
     if deleted:
         kept = profiles.where(prune.in_list("user_id", deleted)).select("user_id").collect()
         gone = deleted - {r.user_id for r in kept}

@@ -18,6 +18,16 @@ def snapshot(lh, tables=COUNTED):  # type: ignore[no-untyped-def]
     return out
 
 
+def forget_last_commit(lh, stream):  # type: ignore[no-untyped-def]
+    """Remove the stream's last checkpoint commit, so its next run replays that batch."""
+    store = lh.store("checkpoint")
+    last = status.checkpoint_position(lh, stream)["committed"]
+    commits = f"checkpoints/{stream}/commits"
+    assert store.delete_prefix(f"{commits}/{last}") == 1
+    store.delete_prefix(f"{commits}/.{last}.crc")  # the local file system's checksum beside it
+    return last
+
+
 def test_hand_worked_set_once_then_idempotent(local_lakehouse):
     lh = local_lakehouse
     zone = lh.store("data_zone")
@@ -71,12 +81,8 @@ def test_hand_worked_set_once_then_idempotent(local_lakehouse):
     # none) and must still write the summary. Simulated by hand: the batch's
     # checkpoint commit removed (so it replays), the summary row deleted.
     # (The first run wrote everything in its batch 0: that batch is replayed.)
-    store, stream = lh.store("checkpoint"), "workout_bpm_and_summary"
-    last = status.checkpoint_position(lh, stream)["committed"]
-    assert last == 0
-    commits = f"checkpoints/{stream}/commits"
-    assert store.delete_prefix(f"{commits}/{last}") == 1
-    store.delete_prefix(f"{commits}/.{last}.crc")  # the local file system's checksum beside it
+    stream = "workout_bpm_and_summary"
+    assert forget_last_commit(lh, stream) == 0
     gold = lh.table("workout_bpm_summary")
     written = snapshot(lh, ("workout_bpm_summary",))
     spark.sql(f"DELETE FROM {gold}")
@@ -87,10 +93,7 @@ def test_hand_worked_set_once_then_idempotent(local_lakehouse):
     # stream replays its last batch (its checkpoint commit removed, as if the
     # process died after the batch's writes): the appends are not repeated.
     before = snapshot(lh)
-    lasts = {b: status.checkpoint_position(lh, b)["committed"] for b in settings.BRONZE}
-    for bronze, last in lasts.items():
-        assert store.delete_prefix(f"checkpoints/{bronze}/commits/{last}") == 1
-        store.delete_prefix(f"checkpoints/{bronze}/commits/.{last}.crc")
+    lasts = {b: forget_last_commit(lh, b) for b in settings.BRONZE}
     run.run_once(lh)
     assert snapshot(lh) == before
     # Replayed, not skipped: each stream committed that batch again.
