@@ -27,6 +27,10 @@ REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key|account\.key|client\
 
 # Compiled classes kept by Spark's code generator (each some KB of metaspace).
 CODEGEN_CACHE_ENTRIES = 2000
+# Streaming checkpoint files renamed through FileSystem, not FileContext (spark_conf).
+CHECKPOINT_FILE_MANAGER = (
+    "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager"
+)
 
 
 def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[str, str]:
@@ -86,6 +90,19 @@ def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[
         "spark.sql.warehouse.dir": str(config.home_path / "warehouse"),
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
+        # Without Hadoop's native library, the local file system answers
+        # FileContext.rename's "is the target a symbolic link?" by running
+        # `readlink` in a child process. Spark's default checkpoint file manager
+        # and Delta's default log store for file: (HDFSLogStore) both rename
+        # through FileContext: about 1,000 processes of ~7 ms each per batch test
+        # of two reference-size sets (JFR's jdk.ProcessStart events). These two
+        # rename through FileSystem (java.io.File.renameTo on local disks).
+        # Neither is weaker across processes: FileContext too checks the target,
+        # then renames; LocalLogStore adds a lock around that inside the JVM
+        # (only the driver commits). The manager is set for every target, so
+        # that the tests' one session runs what a session of each target runs.
+        "spark.delta.logStore.file.impl": "io.delta.storage.LocalLogStore",
+        "spark.sql.streaming.checkpointFileManagerClass": CHECKPOINT_FILE_MANAGER,
         "spark.redaction.regex": REDACTION_REGEX,
         "spark.jars.ivy": str(config.home_path / "ivy"),
     }

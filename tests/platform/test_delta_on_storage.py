@@ -91,6 +91,42 @@ print("VIEW=" + str(spark.table(lakehouse.table("shared_count")).first()[0]))
 """
 
 
+def test_commits_racing_for_the_same_version_all_land(lakehouse: Lakehouse) -> None:
+    """Two writers append to one table at once; no commit replaces another.
+
+    Delta's optimistic commit relies on its log store refusing to write a
+    version file that exists, then retries at the next version. The session
+    uses its own log store for file: tables (session.spark_conf); a store that
+    overwrote would lose appends here.
+    """
+    import threading
+
+    spark = lakehouse.spark
+    lakehouse.create_schema()
+    name = lakehouse.create_table("raced", "writer INT, n INT")
+    appends = 6
+    errors: list[BaseException] = []
+
+    def write(writer: int) -> None:
+        try:
+            for n in range(appends):
+                spark.createDataFrame([(writer, n)], "writer INT, n INT").write.format(
+                    "delta").mode("append").saveAsTable(name)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    rows = sorted((r.writer, r.n) for r in spark.table(name).collect())
+    assert rows == [(w, n) for w in (1, 2) for n in range(appends)]
+    versions = spark.sql(f"DESCRIBE HISTORY {name}").where("operation = 'WRITE'").count()
+    assert versions == 2 * appends
+
+
 def test_a_second_process_sees_the_tables_and_views(lakehouse: Lakehouse) -> None:
     spark = lakehouse.spark
     lakehouse.create_schema()
