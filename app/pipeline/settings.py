@@ -113,7 +113,7 @@ TABLE_PROPERTIES: dict[str, dict[str, str]] = {t: dict(AUTO_COMPACT) for t in TA
 # bronze, and Delta's statistics of each row were 9% of the JVM's CPU samples
 # in a batch test (JFR: DeltaTaskStatisticsTracker, interpreted outside
 # bronze, app/platform/codegen.py). Their reads prune by these columns only:
-# heart_rate by device and time (sessions.readings_in_sessions) and by time
+# heart_rate by device and time (sessions.session_readings) and by time
 # (its insert-if-new MERGE), workout_bpm by time (its MERGE).
 STATS_COLUMNS = {
     "kafka_multiplex_bz": "`partition`,`offset`,`timestamp`,date,load_time",

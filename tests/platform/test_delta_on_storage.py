@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 from chispa import assert_df_equality
@@ -99,8 +100,6 @@ def test_commits_racing_for_the_same_version_all_land(lakehouse: Lakehouse) -> N
     uses its own log store for file: tables (session.spark_conf); a store that
     overwrote would lose appends here.
     """
-    import threading
-
     spark = lakehouse.spark
     lakehouse.create_schema()
     name = lakehouse.create_table("raced", "writer INT, n INT")
