@@ -1,5 +1,11 @@
 """The live view of `make stream`: per table rows, rows/s, last batch duration, lag.
 
+A table's rows/s is its own: the change of its row count over the last
+``TABLE_RATE_WINDOW_SECONDS`` (net, so a batch that deletes more rows than it
+adds shows a negative rate). A stream writes several tables, and its input
+rate says nothing about, say, ``user_profile``, which takes a few of the
+Kafka batch's records.
+
 Lag is what a table's stream still has to take in: for bronze and the silver
 tables its batches write, landed files not yet ingested; for gold, versions
 of its source tables not yet read.
@@ -14,7 +20,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +38,36 @@ if TYPE_CHECKING:
 COUNTED = (*settings.BRONZE, *settings.SILVER, *settings.GOLD, settings.QUARANTINE)
 # Window of the pipeline's rate (Kafka records per second into bronze).
 RATE_WINDOW_SECONDS = 60.0
+# Window of each table's rows/s (from its row counts).
+TABLE_RATE_WINDOW_SECONDS = 30.0
+
+
+class RowRates:
+    """Rows per second of each table, from row counts sampled over time.
+
+    The rate spans from the newest sample at least ``window`` seconds old (or
+    the oldest one, early on) to the latest: a sample every 3 s (the view) or
+    every 30 s (the log) both give a rate over about ``window`` seconds.
+    """
+
+    def __init__(self, window: float = TABLE_RATE_WINDOW_SECONDS) -> None:
+        self.window = window
+        self._samples: deque[tuple[float, dict[str, int]]] = deque()
+
+    def add(self, at: float, rows: Mapping[str, int]) -> None:
+        """Row counts read at ``at`` (monotonic seconds)."""
+        self._samples.append((at, dict(rows)))
+        while len(self._samples) > 2 and self._samples[1][0] <= at - self.window:
+            self._samples.popleft()
+
+    def rate(self, table: str) -> float | None:
+        """Net rows per second of ``table``; None until two samples hold it."""
+        if len(self._samples) < 2:
+            return None
+        (t0, first), (t1, last) = self._samples[0], self._samples[-1]
+        if table not in first or table not in last or t1 <= t0:
+            return None
+        return (last[table] - first[table]) / (t1 - t0)
 
 
 def versions_behind(p: dict[str, Any] | None) -> int | None:
@@ -120,6 +157,7 @@ class TableCounts:
         self.rows: dict[str, int] = {}
         self.pending: dict[str, int] = {}
         self.quarantined: int | None = None
+        self.rates = RowRates()
         self.error: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="live-counts", daemon=True)
@@ -131,6 +169,7 @@ class TableCounts:
             if n is not None:
                 rows[name] = n
         now = time.monotonic()
+        self.rates.add(now, rows)
         if self._lag_at is None or now - self._lag_at >= self.lag_every:
             self.pending, self._lag_at = self.ingestion.pending(), now
         self.quarantined = rows.pop(settings.QUARANTINE, None)
@@ -175,7 +214,8 @@ def render(  # type: ignore[no-untyped-def]
         q = queries.get(settings.STREAM_OF[name])  # a stream may write two tables
         p: Any = q.lastProgress if q is not None else None
         rows = f"{counts.rows[name]:,}" if name in counts.rows else "…"
-        rate = f"{p.get('processedRowsPerSecond', 0.0):,.0f}" if p else "-"
+        per_second = counts.rates.rate(name)
+        rate = "-" if per_second is None else f"{per_second:,.0f}"
         last = f"{p['durationMs'].get('triggerExecution', 0) / 1000:.1f}s" if p else "-"
         stream = settings.STREAM_OF[name]
         if stream in settings.BRONZE:  # bronze, and the silver tables its batches write

@@ -51,6 +51,23 @@ def test_live_counts_and_lag_are_the_real_ones(local_lakehouse):
     assert table.row_count == len((*settings.BRONZE, *settings.SILVER, *settings.GOLD))
 
 
+def test_row_rates_are_each_tables_own_over_the_window():
+    rates = live.RowRates(window=30.0)
+    assert rates.rate("heart_rate") is None  # nothing yet
+    rates.add(0.0, {"heart_rate": 100, "user_profile": 10})
+    assert rates.rate("heart_rate") is None  # one sample: no rate
+    rates.add(3.0, {"heart_rate": 130, "user_profile": 4, "user_bins": 2})
+    assert rates.rate("heart_rate") == 10.0  # 30 rows in 3 s
+    assert rates.rate("user_profile") == -2.0  # net: 6 rows deleted in 3 s
+    assert rates.rate("user_bins") is None  # not in the first sample
+    # 33 s: the sample at 3 s is the newest one at least 30 s old, so the span is 3 s -> 33 s.
+    rates.add(33.0, {"heart_rate": 400, "user_profile": 4, "user_bins": 2})
+    assert rates.rate("heart_rate") == 9.0  # (400 - 130) / 30
+    assert rates.rate("user_bins") == 0.0
+    rates.add(36.0, {"heart_rate": 400})
+    assert rates.rate("heart_rate") == (400 - 130) / 33  # 33 s is not yet 30 s old at 36 s
+
+
 def test_history_is_merged_once_per_content(local_lakehouse):
     lh = local_lakehouse
     zone = lh.store("data_zone")
