@@ -57,8 +57,8 @@ def create_tables(lh: Lakehouse, pool: Executor) -> dict[str, Future[None]]:
     # Then what the bronze streams write beside bronze: they start once all of it exists.
     followers = [t for s in settings.BRONZE for t in settings.STREAMS[s] if t != s]
     first = (settings.QUARANTINE, *settings.BRONZE, *settings.HISTORY, *followers)
-    order = {name: i for i, name in enumerate((*first, *TABLES))}
-    for name in sorted(TABLES, key=order.__getitem__):
+    # Each name's first place counts (a dict comprehension would keep its last, TABLES' order).
+    for name in dict.fromkeys((*first, *TABLES)):
         if name in present:
             done: Future[None] = Future()
             done.set_result(None)
