@@ -22,8 +22,8 @@ class RecordingPool:
 class FreshSchema:
     """The calls create_tables makes before it submits (a schema with no tables yet)."""
 
-    def __init__(self, present: set[str] = frozenset()) -> None:  # type: ignore[assignment]
-        self.present = present
+    def __init__(self, present: set[str] | None = None) -> None:
+        self.present = present or set()
 
     def create_schema(self) -> None:
         pass
