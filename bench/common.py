@@ -114,6 +114,8 @@ class Figure:
 def fmt(value: float | None, unit: str = "") -> str:
     if value is None:
         return "-"
+    if unit == "yes":  # a yes/no figure, 1 or 0
+        return "yes" if value else "no"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.2f}" if unit in ("x", "ratio") else f"{value:.1f}"
@@ -131,7 +133,8 @@ def print_summary(figures: list[Figure], targets: list[str]) -> None:
         )
         if ratio:
             lv, av = f.values.get("local"), f.values.get("azurite")
-            line += f"{av / lv:>10.2f}" if lv and av is not None else f"{'-':>10}"
+            comparable = f.unit != "yes" and lv and av is not None
+            line += f"{av / lv:>10.2f}" if comparable else f"{'-':>10}"
         if f.goals:
             verdicts = []
             for t in targets:

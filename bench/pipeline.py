@@ -8,7 +8,9 @@ Per storage target, in one Spark session (the stream command runs as its own pro
 2. throughput - stream mode, 1 s trigger: the highest producer rate (Kafka
             records/s) at which the lag stays bounded for --sustain-seconds and
             drains within --drain-seconds (bench/throughput.py), and what bronze
-            took in. Goal: >= 15,000 local, >= 12,000 azurite.
+            took in. Goal: >= 15,000 local, >= 12,000 azurite. Also whether
+            `make stream`'s default producer rate (producer.DEFAULT_RATE) holds:
+            by a trial at it, or a higher rate that held. Goal: it does.
 3. latency - landed-to-gold p50/p95 with a 1 s trigger (bench/latency.py). Goal: p95 < 10 s.
 4. startstop - `python -m lakehouse_local run stream --no-live` as a subprocess: start to first
             batch, and Ctrl-C to exit (bench/startstop.py). Goals: <= 15 s, <= 10 s.
@@ -49,6 +51,9 @@ PARTS = ("batch", "throughput", "latency", "startstop", "history", "cloudfiles")
 DEFAULT_PARTS = PARTS[:-1]
 TARGETS = ("local", "azurite")
 THROUGHPUT_GOAL = {"local": 15_000.0, "azurite": 12_000.0}
+# Issue 7: `make stream`'s producer must land at a rate the pipeline sustains.
+DEFAULT_RATE_HELD = "  make stream's default rate held (1 yes)"
+UNITS = {DEFAULT_RATE_HELD: "yes"}
 
 # Flag defaults for the full run, and for --quick (a smoke run of a few minutes).
 FULL = {"scale": 1.0, "sustain_seconds": 300.0, "drain_seconds": 60.0, "rate_start": 10_000.0,
@@ -183,6 +188,30 @@ class Bench:
         self.put("  bronze records/s at that rate", target, best.bronze_rate if best else None)
         self.put("  drain after the producer stops s", target,
                  best.drain_seconds if best else None)
+        self.put(DEFAULT_RATE_HELD, target, self.default_rate_held(target, found, settings))
+
+    def default_rate_held(self, target: str, found: throughput.Search,
+                          settings: throughput.TrialSettings) -> float:
+        """1 when `make stream`'s default producer rate keeps the lag bounded on ``target``, else 0.
+
+        A trial at that rate when the search ran one; held when a higher rate
+        held (a lighter load); otherwise one more trial at the default rate, so
+        every run says whether the command's default keeps up.
+        """
+        from lakehouse_local.producer import DEFAULT_RATE
+
+        held = throughput.held_at(found, DEFAULT_RATE)
+        if held is None:
+            print(f"  default producer rate {DEFAULT_RATE:,.0f}/s: trial for "
+                  f"{settings.sustain_seconds:.0f}s ...")
+            with self.lakehouse(target) as lh:
+                t = throughput.trial(lh, DEFAULT_RATE, settings)
+            print("    " + t.describe())
+            held = t.held
+        else:
+            print(f"  default producer rate {DEFAULT_RATE:,.0f}/s: "
+                  f"{'held' if held else 'not held'} (by the trials above)")
+        return 1.0 if held else 0.0
 
     # --- 3. landed-to-gold latency ----------------------------------------------------
     def latency(self, target: str) -> None:
@@ -253,10 +282,12 @@ class Bench:
             "landed-to-gold p95 s": dict.fromkeys(TARGETS, Goal(10.0)),
             "stream command: start to first batch s": dict.fromkeys(TARGETS, Goal(15.0)),
             "stream command: Ctrl-C to exit s": dict.fromkeys(TARGETS, Goal(10.0)),
+            DEFAULT_RATE_HELD: dict.fromkeys(TARGETS, Goal(1.0, at_least=True)),
         }
         out = []
         for name, values in self.values.items():
-            unit = "rec/s" if "records/s" in name else ("x" if "/" in name else "s")
+            unit = UNITS.get(name) or (
+                "rec/s" if "records/s" in name else ("x" if "/" in name else "s"))
             goal = goals.get(name) or (dict.fromkeys(TARGETS, Goal(1.2))
                                        if name.startswith("once: set") and "/" in name else None)
             out.append(Figure(name, unit, values, goal))

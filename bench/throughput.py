@@ -384,3 +384,18 @@ def search(new_lakehouse: Callable[[], Any], start_rate: float, factor: float, s
             break
         rate = rate * factor if going_up else rate / factor
     return found
+
+
+def held_at(found: Search, rate: float) -> bool | None:
+    """Whether ``rate`` keeps the lag bounded, as far as ``found``'s trials say.
+
+    A trial at that rate answers; a higher rate that held answers yes (a
+    lighter load); anything else needs a trial (None).
+    """
+    for t in found.trials:
+        if t.rate == rate:
+            return t.held
+    if found.best is not None and found.best.rate >= rate:
+        return True
+    return None
+
