@@ -75,10 +75,34 @@ class AzuriteProcess:
     host: str
     port: int
     folder: Path
+    access_log: bool = False  # a line per request in the log file
 
     @classmethod
     def from_config(cls, config: LakehouseConfig) -> AzuriteProcess:
-        return cls(config.azurite_host, config.azurite_port, config.home_path / "azurite")
+        return cls(config.azurite_host, config.azurite_port, config.home_path / "azurite",
+                   access_log=config.azurite_access_log == "on")
+
+    def command(self) -> list[str]:
+        """Azurite's command line: loopback only, no telemetry, access log if asked.
+
+        By default Azurite sends telemetry to Azure Application Insights: a
+        local emulator has no business calling the cloud (and offline, each
+        try fails into the log). Its access log writes a line per request,
+        about a hundred a second while the streams run, so it grew by tens of
+        megabytes an hour and fell minutes behind the requests it logged (the
+        Node process formatting lines beside serving the pipeline).
+        """
+        return [
+            str(AZURITE_BIN),
+            "--blobHost", self.host,
+            "--blobPort", str(self.port),
+            "--location", str(self.data_dir),
+            "--skipApiVersionCheck",
+            "--loose",
+            "--disableProductStyleUrl",
+            "--disableTelemetry",
+            *(() if self.access_log else ("--silent",)),
+        ]
 
     @property
     def pid_file(self) -> Path:
@@ -129,18 +153,7 @@ class AzuriteProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen(
-                [
-                    str(AZURITE_BIN),
-                    "--blobHost",
-                    self.host,
-                    "--blobPort",
-                    str(self.port),
-                    "--location",
-                    str(self.data_dir),
-                    "--skipApiVersionCheck",
-                    "--loose",
-                    "--disableProductStyleUrl",
-                ],
+                self.command(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

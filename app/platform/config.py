@@ -107,6 +107,10 @@ class LakehouseConfig:
     azurite_port: int = setting("AZURITE_BLOB_PORT", 10000)
     azurite_account: str = setting("AZURITE_ACCOUNT", AZURITE_ACCOUNT)
     azurite_key: str = setting("AZURITE_KEY", AZURITE_KEY, secret=True)
+    azurite_access_log: str = setting(
+        "AZURITE_ACCESS_LOG", "off",
+        help="on: the Azurite `make up` starts logs every request to <home>/azurite/azurite.log",
+    )
     # Real ADLS Gen2: account key, or a service principal.
     adls_account: str = setting("AZURE_STORAGE_ACCOUNT", "")
     adls_key: str = setting("AZURE_STORAGE_KEY", "", secret=True)

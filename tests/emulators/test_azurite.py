@@ -49,3 +49,26 @@ def test_up_status_down_cycle(tmp_path: Path, capsys) -> None:  # type: ignore[n
         cli.down(config)
     assert not answers_http(config.azurite_host, config.azurite_port)
     assert "local process stopped" in capsys.readouterr().out
+
+
+def _requests_then_log(process: AzuriteProcess, wait: float) -> str:
+    import time
+
+    assert process.start() is True
+    try:
+        for _ in range(3):
+            assert answers_http(process.host, process.port)
+        time.sleep(wait)  # Azurite sends its first telemetry batch within a few seconds
+    finally:
+        process.stop()
+    return process.log_file.read_text(errors="replace")
+
+
+def test_no_telemetry_and_no_access_log_unless_asked(tmp_path: Path) -> None:
+    quiet = _requests_then_log(AzuriteProcess("127.0.0.1", free_port(), tmp_path / "q"), 4.0)
+    assert "successfully listens" in quiet  # the log itself is still written
+    assert "GET /devstoreaccount1" not in quiet
+    assert "ApplicationInsights" not in quiet and "applicationinsights" not in quiet
+    logged = _requests_then_log(
+        AzuriteProcess("127.0.0.1", free_port(), tmp_path / "l", access_log=True), 0.5)
+    assert logged.count("GET /devstoreaccount1?comp=list") >= 3  # start() asks too
