@@ -398,4 +398,3 @@ def held_at(found: Search, rate: float) -> bool | None:
     if found.best is not None and found.best.rate >= rate:
         return True
     return None
-

@@ -26,6 +26,7 @@ AZURITE_KEY = (
 )
 
 STORAGE_TARGETS = ("local", "azurite", "adls")
+ON_OFF = ("on", "off")
 ENVIRONMENTS = ("dev", "sit", "qa", "prod")
 SPARK_MODES = ("classic", "connect")
 # Where local Spark generates code for expressions (app/platform/codegen.py).
@@ -125,6 +126,7 @@ class LakehouseConfig:
             ("expression codegen", self.expression_codegen, "LAKEHOUSE_EXPRESSION_CODEGEN",
              EXPRESSION_CODEGEN),
             ("environment", self.environment, "LAKEHOUSE_ENV", ENVIRONMENTS),
+            ("Azurite access log", self.azurite_access_log, "AZURITE_ACCESS_LOG", ON_OFF),
         )
         for what, value, variable, allowed in choices:
             if value not in allowed:

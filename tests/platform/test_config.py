@@ -47,6 +47,13 @@ def test_unknown_environment_is_refused() -> None:
         load_config(env={"LAKEHOUSE_ENV": "staging"}, dotenv=NO_FILE)
 
 
+def test_azurite_access_log_is_on_or_off() -> None:
+    assert load_config(env={}, dotenv=NO_FILE).azurite_access_log == "off"
+    assert load_config(env={"AZURITE_ACCESS_LOG": "on"}, dotenv=NO_FILE).azurite_access_log == "on"
+    with pytest.raises(ConfigError, match="AZURITE_ACCESS_LOG to one of on, off"):
+        load_config(env={"AZURITE_ACCESS_LOG": "true"}, dotenv=NO_FILE)
+
+
 def test_integer_setting_with_garbage_names_the_variable() -> None:
     with pytest.raises(ConfigError, match="AZURITE_BLOB_PORT"):
         load_config(env={"AZURITE_BLOB_PORT": "ten"}, dotenv=NO_FILE)
