@@ -133,8 +133,9 @@ def print_summary(figures: list[Figure], targets: list[str]) -> None:
         )
         if ratio:
             lv, av = f.values.get("local"), f.values.get("azurite")
-            comparable = f.unit != "yes" and lv and av is not None
-            line += f"{av / lv:>10.2f}" if comparable else f"{'-':>10}"
+            # A yes/no figure has no ratio.
+            line += (f"{av / lv:>10.2f}" if f.unit != "yes" and lv and av is not None
+                     else f"{'-':>10}")
         if f.goals:
             verdicts = []
             for t in targets:

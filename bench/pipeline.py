@@ -46,6 +46,7 @@ from app.platform.config import LakehouseConfig, load_config  # noqa: E402
 from app.platform.lakehouse import Lakehouse  # noqa: E402
 from bench import history, latency, plain_batch, startstop, throughput  # noqa: E402
 from bench.common import Figure, Goal, percentile, print_summary, private_lakehouse  # noqa: E402
+from bench.throughput import Search, TrialSettings  # noqa: E402
 
 PARTS = ("batch", "throughput", "latency", "startstop", "history", "cloudfiles")
 DEFAULT_PARTS = PARTS[:-1]
@@ -190,8 +191,8 @@ class Bench:
                  best.drain_seconds if best else None)
         self.put(DEFAULT_RATE_HELD, target, self.default_rate_held(target, found, settings))
 
-    def default_rate_held(self, target: str, found: throughput.Search,
-                          settings: throughput.TrialSettings) -> float:
+    def default_rate_held(self, target: str, found: Search,
+                          settings: TrialSettings) -> float:
         """1 when `make stream`'s default producer rate keeps the lag bounded on ``target``, else 0.
 
         Judged as `make stream` runs: its default rate at its default trigger
@@ -208,12 +209,9 @@ class Bench:
         same_trigger = stream.trigger.strip() == settings.trigger.strip()
         held = throughput.held_at(found, DEFAULT_RATE) if same_trigger else None
         if held is None:
-            print(f"  default producer rate {DEFAULT_RATE:,.0f}/s, trigger {stream.trigger}: "
-                  f"trial for {stream.sustain_seconds:.0f}s ...")
-            with self.lakehouse(target) as lh:
-                t = throughput.trial(lh, DEFAULT_RATE, stream)
-            print("    " + t.describe())
-            held = t.held
+            print(f"  default producer rate {DEFAULT_RATE:,.0f}/s at make stream's trigger:")
+            held = throughput.fresh_trial(
+                lambda: self.lakehouse(target), DEFAULT_RATE, stream).held
         else:
             print(f"  default producer rate {DEFAULT_RATE:,.0f}/s: "
                   f"{'held' if held else 'not held'} (by the trials above)")

@@ -363,6 +363,17 @@ class Search:
         return max(held, key=lambda t: t.rate) if held else None
 
 
+def fresh_trial(new_lakehouse: Callable[[], Any], rate: float, settings: TrialSettings,
+                log: Callable[[str], None] = print) -> Trial:
+    """One trial of ``rate`` on a fresh private lakehouse, announced and described in ``log``."""
+    log(f"  trial at {rate:,.0f} Kafka records/s, trigger {settings.trigger}, for "
+        f"{settings.sustain_seconds:.0f}s ...")
+    with new_lakehouse() as lh:
+        t = trial(lh, rate, settings, log)
+    log("    " + t.describe())
+    return t
+
+
 def search(new_lakehouse: Callable[[], Any], start_rate: float, factor: float, steps: int,
            settings: TrialSettings, log: Callable[[str], None] = print) -> Search:
     """Up by ``factor`` while rates hold; down by it from a start rate that does not hold.
@@ -373,11 +384,8 @@ def search(new_lakehouse: Callable[[], Any], start_rate: float, factor: float, s
     found = Search()
     rate, going_up = start_rate, None
     for _ in range(max(1, steps)):
-        log(f"  trial at {rate:,.0f} Kafka records/s for {settings.sustain_seconds:.0f}s ...")
-        with new_lakehouse() as lh:
-            t = trial(lh, rate, settings, log)
+        t = fresh_trial(new_lakehouse, rate, settings, log)
         found.trials.append(t)
-        log("    " + t.describe())
         if going_up is None:
             going_up = t.held
         if going_up != t.held:
