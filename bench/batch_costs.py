@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.pipeline import ddl, run  # noqa: E402
+from app.pipeline import ddl, layout, run  # noqa: E402
 from app.platform.config import load_config  # noqa: E402
 from app.platform.lakehouse import Lakehouse  # noqa: E402
 from app.platform.session import build_session  # noqa: E402
@@ -40,7 +40,7 @@ def run_layers(lh: Lakehouse) -> dict[str, list[dict[str, Any]]]:
     """run_once's layers, returning every query's progress reports by table."""
     progress: dict[str, list[dict[str, Any]]] = {}
     run.prepare(lh)
-    for _, tables in run.STAGES:
+    for _, tables in layout.of(lh).stages:
         queries = {t: run.STARTERS[t](lh, t, run.AVAILABLE_NOW) for t in tables}
         for q in queries.values():
             q.awaitTermination()

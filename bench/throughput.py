@@ -27,7 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.pipeline.settings import BRONZE_STREAM
 from bench.common import check_queries
+from lakehouse_local import live
 
 if TYPE_CHECKING:
     from pyspark.sql.streaming import StreamingQuery
@@ -148,7 +150,7 @@ def versions_behind(progress: Any, tables: TableVersions) -> int | None:
 
 def is_bronze_kafka(q: StreamingQuery) -> bool:
     """The stream reading the Kafka landing folder (by name, else by its source)."""
-    if (q.name or "").endswith(".kafka_multiplex_bz"):
+    if (q.name or "").endswith((".kafka_multiplex_bz", f".{BRONZE_STREAM}")):
         return True
     progress: dict[str, Any] = q.lastProgress or {}
     return any(
@@ -186,7 +188,8 @@ class Sampler:
 
     def taken(self) -> int:
         for p in self.kafka[0].recentProgress:
-            rows = int(p.get("numInputRows") or 0)
+            # Bronze's query reads every landing folder: the Kafka folder's rows only.
+            rows = live.source_rows(p, KAFKA_LANDING)
             batch = int(p.get("batchId", -1))
             self.batches[batch] = max(rows, self.batches.get(batch, 0))
         return sum(self.batches.values())

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import settings
+from app.pipeline import layout, settings
 from app.platform import scheduling
 from lakehouse_local import progress
 
@@ -86,8 +86,18 @@ def _epoch(timestamp: str) -> float:
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
-def input_rate(query: StreamingQuery | None, window: float = RATE_WINDOW_SECONDS) -> float | None:
-    """Rows per second a stream took in over the last ``window`` seconds of its progress."""
+def source_rows(progress: dict[str, Any], folder: str | None) -> int:
+    """Rows one batch took in: from every source, or from the sources reading ``folder``."""
+    if folder is None:
+        return int(progress.get("numInputRows", 0))
+    return sum(int(s.get("numInputRows") or 0) for s in progress.get("sources") or []
+               if f"/{folder}" in str(s.get("description", "")))
+
+
+def input_rate(query: StreamingQuery | None, window: float = RATE_WINDOW_SECONDS,
+               folder: str | None = None) -> float | None:
+    """Rows per second a stream took in over the last ``window`` seconds of its progress
+    (only from the landing folder ``folder`` when given: bronze reads three)."""
     if query is None:
         return None
     recent: list[Any] = list(query.recentProgress)
@@ -96,7 +106,7 @@ def input_rate(query: StreamingQuery | None, window: float = RATE_WINDOW_SECONDS
     last = recent[-1]
     end = _epoch(last["timestamp"]) + last["durationMs"].get("triggerExecution", 0) / 1e3
     begin = max(end - window, _epoch(recent[0]["timestamp"]))
-    rows = sum(int(p.get("numInputRows", 0)) for p in recent if _epoch(p["timestamp"]) >= begin)
+    rows = sum(source_rows(p, folder) for p in recent if _epoch(p["timestamp"]) >= begin)
     return rows / (end - begin) if end > begin else None
 
 
@@ -210,16 +220,19 @@ def render(  # type: ignore[no-untyped-def]
     table = Table(title=f"{lh.database}  ({elapsed:,.0f}s, Ctrl-C stops)")
     for col in ("table", "layer", "rows", "rows/s", "last batch", "lag", "state"):
         table.add_column(col, justify="left" if col in ("table", "layer", "state") else "right")
+    # An environment an earlier version started runs a bronze stream per folder.
+    streams = layout.LEGACY if any(b in queries for b in settings.BRONZE) else layout.CURRENT
+    stream_of = streams.stream_of
     for name in (*settings.BRONZE, *settings.SILVER, *settings.GOLD):
-        q = queries.get(settings.STREAM_OF[name])  # a stream may write two tables
+        q = queries.get(stream_of[name])  # a stream writes several tables
         p: Any = q.lastProgress if q is not None else None
         rows = f"{counts.rows[name]:,}" if name in counts.rows else "…"
         per_second = counts.rates.rate(name)
         rate = "-" if per_second is None else f"{per_second:,.0f}"
         last = f"{p['durationMs'].get('triggerExecution', 0) / 1000:.1f}s" if p else "-"
-        stream = settings.STREAM_OF[name]
-        if stream in settings.BRONZE:  # bronze, and the silver tables its batches write
-            lag = f"{counts.pending[stream]} files" if stream in counts.pending else "…"
+        if name in settings.FOLLOWS:  # bronze, and the silver tables its batches write
+            folder = settings.FOLLOWS[name]  # files landed there and not taken in yet
+            lag = f"{counts.pending[folder]} files" if folder in counts.pending else "…"
         else:
             behind = versions_behind(p)
             lag = "-" if behind is None else f"{behind} versions"
@@ -230,7 +243,8 @@ def render(  # type: ignore[no-untyped-def]
         )
         table.add_row(name, layer, rows, rate, last, lag, state)
     quarantined = "…" if counts.quarantined is None else f"{counts.quarantined:,}"
-    into_bronze = input_rate(queries.get("kafka_multiplex_bz"))
+    into_bronze = input_rate(queries.get(stream_of["kafka_multiplex_bz"]),
+                             folder=settings.LANDING["kafka_multiplex_bz"])
     pipeline = "-" if into_bronze is None else f"{into_bronze:,.0f}"
     note = f"\ncounts: {counts.error}" if counts.error else ""
     table.caption = (

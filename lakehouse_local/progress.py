@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from app.pipeline import settings
+from app.pipeline import layout, settings
 from app.platform.errors import LakehouseError, StorageNotFoundError
 
 if TYPE_CHECKING:
@@ -37,18 +37,19 @@ def landed_files(lh: Lakehouse) -> dict[str, set[str]]:
 
 
 class FileSourceLog:
-    """The landed files one bronze stream has taken in, read from its checkpoint.
+    """The landed files bronze has taken in from one folder, read from its checkpoint.
 
     Spark's file source (the local stand-in for Auto Loader) records every file
-    of a batch in ``<checkpoint>/sources/0/<batch>`` when it plans the batch,
+    of a batch in ``<checkpoint>/sources/<source>/<batch>`` when it plans the batch,
     and folds them into ``<batch>.compact`` every ten batches. Reading that log
     costs a few small object reads and no Spark job; after the first read, only
     batches that appeared since are read.
     """
 
-    def __init__(self, lh: Lakehouse, table: str) -> None:
+    def __init__(self, lh: Lakehouse, table: str, streams: layout.Layout | None = None) -> None:
         self.store = lh.store("checkpoint")
-        self.base = f"checkpoints/{table}/sources/0"
+        stream, source = (streams or layout.of(lh)).source(table)
+        self.base = f"checkpoints/{stream}/sources/{source}"
         self.folder = settings.LANDING[table]
         self.files: set[str] = set()
         self.batch = -1
@@ -102,7 +103,8 @@ class Ingestion:
 
     def __init__(self, lh: Lakehouse) -> None:
         self.lh = lh
-        self.logs = {table: FileSourceLog(lh, table) for table in settings.LANDING}
+        streams = layout.of(lh)
+        self.logs = {table: FileSourceLog(lh, table, streams) for table in settings.LANDING}
 
     def pending(self) -> dict[str, int]:
         landed = landed_files(self.lh)
@@ -111,7 +113,8 @@ class Ingestion:
 
 def ingested_files(lh: Lakehouse) -> dict[str, set[str]]:
     """Files each bronze stream has taken in, from its checkpoint (relative to the data zone)."""
-    return {table: FileSourceLog(lh, table).refresh() for table in settings.LANDING}
+    streams = layout.of(lh)
+    return {table: FileSourceLog(lh, table, streams).refresh() for table in settings.LANDING}
 
 
 def pending_files(lh: Lakehouse) -> dict[str, int]:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import settings
+from app.pipeline import layout, settings
 
 if TYPE_CHECKING:
     from app.platform.config import LakehouseConfig
     from app.platform.lakehouse import Lakehouse
-
-STREAMED = tuple(settings.STREAMS)
-
 
 def table_rows(lh: Lakehouse) -> dict[str, int | None]:
     """Row count of every table and view; None when it does not exist.
@@ -79,8 +76,9 @@ def print_status(config: LakehouseConfig) -> None:
     for table, n in rows.items():
         print(f"  {table:<22} {'(missing)' if n is None else f'{n:>12,} rows'}")
     print(f"streams (checkpoints under {lh.path('checkpoint', 'checkpoints')}):")
-    width = max(map(len, STREAMED)) + 1
-    for stream in STREAMED:
+    streamed = tuple(layout.of(lh).streams)
+    width = max(map(len, streamed)) + 1
+    for stream in streamed:
         pos = checkpoint_position(lh, stream)
         if pos["batch"] is None:
             print(f"  {stream:<{width}} no checkpoint yet")

@@ -1,8 +1,12 @@
 """Bronze: incremental ingestion of the landing zone with Auto Loader (``cloudFiles``).
 
 The same code runs on Databricks (real Auto Loader) and locally (the
-``app.platform.cloudfiles`` stand-in, installed by the session factory). Every
-landing folder is read as text, one row per line, and ``landing.check``
+``app.platform.cloudfiles`` stand-in, installed by the session factory). One
+query reads the three landing folders (``settings.BRONZE_STREAMS``; an
+environment an earlier version started keeps a query per folder,
+``app.pipeline.layout``), so a micro-batch takes whatever landed in any of
+them and the small CSV folders cost no trigger, plan and commit of their
+own. Every landing folder is read as text, one row per line, and ``landing.check``
 parses and judges each line once (see there why not the JSON or CSV reader).
 Good records go to bronze with ``load_time`` and ``source_file``; the Kafka
 multiplex also gets ``date`` and ``week_part`` from the date lookup, with the
@@ -28,7 +32,7 @@ after a crash completes whatever its first attempt did not.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -52,22 +56,45 @@ log = logging.getLogger(__name__)
 Follower = Callable[["Lakehouse", "DataFrame"], None]
 
 
-def read_landing(lh: Lakehouse, table: str) -> DataFrame:
-    """The Auto Loader stream of one landing folder as lines, with load_time and source_file."""
+# The column of a bronze stream's lines naming the bronze table they land in.
+TABLE_COLUMN = "_bronze_table"
+
+
+def schema_location(lh: Lakehouse, stream: str, table: str) -> str:
+    """Where Auto Loader keeps what it knows of one landing folder of ``stream``.
+
+    A stream of one folder (an environment an earlier version started) keeps
+    its checkpoint, as it always did; a stream of several gives each source
+    a folder of its own inside it.
+    """
+    if stream == table:
+        return lh.checkpoint(table)
+    return f"{lh.checkpoint(stream)}/landing/{table}"
+
+
+def read_landing(lh: Lakehouse, stream: str, tables: Sequence[str]) -> DataFrame:
+    """The Auto Loader streams of ``tables``' landing folders as one: lines with
+    load_time, source_file and the bronze table they belong to (``TABLE_COLUMN``)."""
+    from functools import reduce
+
     from pyspark.sql import functions as F
 
-    reader = (
-        lh.spark.readStream.format("cloudFiles")
-        .option("cloudFiles.format", "text")
-        .option("cloudFiles.schemaLocation", lh.checkpoint(table))
-        .option("cloudFiles.maxBytesPerTrigger", settings.BRONZE_MAX_BYTES_PER_TRIGGER)
-        .schema("value STRING")
-    )
-    return reader.load(lh.path("data_zone", settings.LANDING[table])).select(
-        "value",
-        F.col("_metadata.file_path").alias("source_file"),
-        F.col("_metadata.file_modification_time").alias(FILE_TIME),
-    )
+    def folder(table: str) -> DataFrame:
+        reader = (
+            lh.spark.readStream.format("cloudFiles")
+            .option("cloudFiles.format", "text")
+            .option("cloudFiles.schemaLocation", schema_location(lh, stream, table))
+            .option("cloudFiles.maxBytesPerTrigger", settings.BRONZE_MAX_BYTES_PER_TRIGGER)
+            .schema("value STRING")
+        )
+        return reader.load(lh.path("data_zone", settings.LANDING[table])).select(
+            "value",
+            F.col("_metadata.file_path").alias("source_file"),
+            F.col("_metadata.file_modification_time").alias(FILE_TIME),
+            F.lit(table).alias(TABLE_COLUMN),
+        )
+
+    return reduce(lambda a, b: a.union(b), [folder(t) for t in tables])
 
 
 def event_time(ts: Column) -> Column:
@@ -148,26 +175,39 @@ def bad_lines(checked: DataFrame) -> DataFrame:
     )
 
 
-def make_batch_writer(  # type: ignore[no-untyped-def]
-    lh: Lakehouse, table: str, followers: Sequence[Follower] = ()
-):
-    """foreachBatch: good records to bronze, bad lines to quarantine, then the
-    ``followers`` (silver writers) on the good records, all idempotently."""
-    from pyspark.sql import Observation
-    from pyspark.sql import functions as F
+def app_id(lh: Lakehouse, stream: str, table: str) -> str:
+    """The id ``stream``'s appends to ``table`` carry (``BatchAppend``, quarantine's txnAppId).
 
-    limits = Limits.from_config(lh.config)
-    columns = _columns(table)
-    # The app id Delta's guard used before (a batch it wrote is still recognised).
-    append = BatchAppend(lh.table(table), app_id=lh.table(table))
-    # What the followers read besides the record fields: the Kafka values as
-    # landing.check parsed them, one column per topic.
-    parsed = [landing.value_column(t) for t in settings.TOPICS] if table == (
-        "kafka_multiplex_bz") else []
+    A stream of one folder keeps the id its appends always had; the stream of
+    every folder has ids of its own, since its batch ids start again at 0.
+    """
+    return lh.table(table) if stream == table else f"{lh.table(table)} from {stream}"
 
-    def write(batch: DataFrame, batch_id: int) -> None:
-        checked = landing.check(table, batch, limits)
-        if followers:
+
+class TableIngest:
+    """One bronze table's part of a micro-batch: its lines checked, good records
+    appended, bad lines to quarantine; then its silver ``followers``."""
+
+    def __init__(self, lh: Lakehouse, stream: str, table: str,
+                 followers: Sequence[Follower]) -> None:
+        self.lh, self.table, self.followers = lh, table, tuple(followers)
+        self.limits = Limits.from_config(lh.config)
+        self.columns = _columns(table)
+        self.app_id = app_id(lh, stream, table)
+        self.append = BatchAppend(lh.table(table), app_id=self.app_id)
+        # What the followers read besides the record fields: the Kafka values as
+        # landing.check parsed them, one column per topic.
+        self.parsed = [landing.value_column(t) for t in settings.TOPICS] if table == (
+            "kafka_multiplex_bz") else []
+
+    def bronze(self, lines: DataFrame, batch_id: int) -> DataFrame:
+        """Check ``lines``, append the good records and quarantine the bad; returns the
+        checked lines (persisted when followers will read them: ``release`` after)."""
+        from pyspark.sql import Observation
+        from pyspark.sql import functions as F
+
+        checked = landing.check(self.table, lines, self.limits)
+        if self.followers:
             # Parsed once for every writer of the batch (spills to disk if big).
             checked = checked.persist()
         try:
@@ -182,38 +222,94 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
             good = (
                 checked.observe(seen, F.count_if(~F.col(OK)).alias("bad"))
                 .where(F.col(OK))
-                .select(*landing.record_columns(table), "source_file", load_time())
+                .select(*landing.record_columns(self.table), "source_file", load_time())
             )
-            if table == "kafka_multiplex_bz":
-                good = _with_dates(lh, good)
-            append(good.select(*columns), batch_id)
+            if self.table == "kafka_multiplex_bz":
+                good = _with_dates(self.lh, good)
+            self.append(good.select(*self.columns), batch_id)
             bad = observed_bad_lines(seen)
             if bad is None or bad > 0:
                 # Also when unknown (a replay): the quarantine append is idempotent too.
-                quarantine.append(lh, bad_lines(checked), batch_id, table, limits)
-            if followers:
+                quarantine.append(self.lh, bad_lines(checked), batch_id, self.table,
+                                  self.limits, app_id=f"{self.app_id}->quarantine")
+        except BaseException:
+            self.release(checked)
+            raise
+        return checked
+
+    def silver(self, checked: DataFrame) -> list[Callable[[], None]]:
+        """The followers' writes, as tasks, on the good records of ``checked``."""
+        from pyspark.sql import functions as F
+
+        if not self.followers:
+            return []
+        good_records = checked.where(F.col(OK)).select(
+            *landing.record_columns(self.table), *self.parsed
+        )
+        return [partial(follow, self.lh, good_records) for follow in self.followers]
+
+    def release(self, checked: DataFrame) -> None:
+        if self.followers:
+            checked.unpersist()
+
+
+def make_batch_writer(  # type: ignore[no-untyped-def]
+    lh: Lakehouse, stream: str, followers: Mapping[str, Sequence[Follower]]
+):
+    """foreachBatch of a bronze stream over the landing folders of ``followers``' keys:
+    each table's good records to bronze and bad lines to quarantine, then every
+    table's silver ``followers`` on its good records, all idempotently.
+
+    The bronze writes of the tables run side by side, then (with the batch
+    session switched to interpreted expressions, a session-wide setting) all
+    the followers side by side: heart_rate's tasks keep the executors busy
+    while the small writers plan and commit on the driver.
+    """
+    from pyspark.sql import functions as F
+
+    ingests = {t: TableIngest(lh, stream, t, f) for t, f in followers.items()}
+
+    def write(batch: DataFrame, batch_id: int) -> None:
+        spark = batch.sparkSession
+        # foreachBatch hands over the batch as one RDD of every folder's lines: a
+        # filter on the table column reads all of them again (and Spark then
+        # counts them again in the query's numInputRows). Held in memory, the
+        # lines are read from the files once and split from memory.
+        lines = batch if len(ingests) == 1 else batch.persist()
+        parts = {}
+        checked: dict[str, DataFrame] = {}
+        try:
+            for table in ingests:
+                part = lines.where(F.col(TABLE_COLUMN) == table).drop(TABLE_COLUMN)
+                if len(ingests) == 1 or not part.isEmpty():
+                    parts[table] = part
+
+            def ingest(table: str) -> None:
+                checked[table] = ingests[table].bronze(parts[table], batch_id)
+
+            scheduling.side_by_side(spark, [partial(ingest, t) for t in parts])
+            tasks = [task for t, c in checked.items() for task in ingests[t].silver(c)]
+            if tasks:
                 # The silver writers' per-row work is small: interpreted, like
                 # the silver and gold layers (app/platform/codegen.py).
-                lh.tune_batch(batch.sparkSession, "silver")
-                good_records = checked.where(F.col(OK)).select(
-                    *landing.record_columns(table), *parsed
-                )
-                # Side by side: heart_rate's tasks keep the executors busy
-                # while the small writers plan and commit on the driver.
-                scheduling.side_by_side(batch.sparkSession, [
-                    partial(follow, lh, good_records) for follow in followers
-                ])
+                lh.tune_batch(spark, "silver")
+                scheduling.side_by_side(spark, tasks)
         finally:
-            if followers:
-                checked.unpersist()
+            # The checked lines first: unpersisting the lines they were computed
+            # from would make Spark drop their data (to cache them again).
+            for table, c in checked.items():
+                ingests[table].release(c)
+            if lines is not batch:
+                lines.unpersist()
 
     return write
 
 
 def start_stream(
-    lh: Lakehouse, table: str, trigger: Trigger, followers: Sequence[Follower] = ()
+    lh: Lakehouse, stream: str, trigger: Trigger, followers: Mapping[str, Sequence[Follower]]
 ) -> StreamingQuery:
+    """Start bronze stream ``stream`` over the landing folders of ``followers``' tables."""
     return start(
-        lh, table, read_landing(lh, table), make_batch_writer(lh, table, followers), trigger,
-        "bronze",
+        lh, stream, read_landing(lh, stream, list(followers)),
+        make_batch_writer(lh, stream, followers), trigger, "bronze",
     )

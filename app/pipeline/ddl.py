@@ -55,7 +55,8 @@ def create_tables(lh: Lakehouse, pool: Executor) -> dict[str, Future[None]]:
     present = lh.existing()
     created: dict[str, Future[None]] = {}
     # Then what the bronze streams write beside bronze: they start once all of it exists.
-    followers = [t for s in settings.BRONZE for t in settings.STREAMS[s] if t != s]
+    followers = [t for s in settings.BRONZE_STREAMS for t in settings.STREAMS[s]
+                 if t not in settings.BRONZE]
     first = (settings.QUARANTINE, *settings.BRONZE, *settings.HISTORY, *followers)
     # Each name's first place counts (a dict comprehension would keep its last, TABLES' order).
     for name in dict.fromkeys((*first, *TABLES)):

@@ -263,8 +263,12 @@ def raw_text(limits: Limits) -> Column:
     ).otherwise(text)
 
 
-def append(lh: Lakehouse, bad: DataFrame, batch_id: int, target: str, limits: Limits) -> None:
-    """Append the bad lines of one micro-batch (checked by ``landing.check``) to quarantine."""
+def append(lh: Lakehouse, bad: DataFrame, batch_id: int, target: str, limits: Limits,
+           app_id: str | None = None) -> None:
+    """Append the bad lines of one micro-batch (checked by ``landing.check``) to quarantine.
+
+    ``app_id`` names the writer for Delta's replay guard (default: the target's).
+    """
     from pyspark.sql import functions as F
 
     (
@@ -280,7 +284,7 @@ def append(lh: Lakehouse, bad: DataFrame, batch_id: int, target: str, limits: Li
         .write.format("delta")
         .mode("append")
         # Idempotent: a micro-batch replayed after a crash is not appended twice.
-        .option("txnAppId", f"{lh.table(target)}->quarantine")
+        .option("txnAppId", app_id or f"{lh.table(target)}->quarantine")
         .option("txnVersion", batch_id)
         .saveAsTable(lh.table(settings.QUARANTINE))
     )

@@ -5,6 +5,9 @@
   waiting for the previous one to finish.
 - stream: every stream (``settings.STREAMS``) continuously with a
   processing-time trigger, each in its layer's scheduler pool.
+
+An environment an earlier version started keeps its per-folder bronze
+streams (``app.pipeline.layout``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import bronze, ddl, gold, history, retired, settings, silver
+from app.pipeline import bronze, ddl, gold, history, layout, retired, settings, silver
 from app.pipeline.schemas import TABLES
 from app.pipeline.streaming import AVAILABLE_NOW, Trigger, query_name
 from app.platform import scheduling
@@ -31,14 +34,17 @@ Starter = Callable[["Lakehouse", str, Trigger], "StreamingQuery"]
 
 
 def _bronze_and_silver(lh: Lakehouse, stream: str, trigger: Trigger) -> StreamingQuery:
-    return bronze.start_stream(lh, stream, trigger, silver.FOLLOWERS[stream])
+    folders = {**layout.CURRENT.bronze, **layout.LEGACY.bronze}[stream]
+    return bronze.start_stream(lh, stream, trigger, {
+        table: silver.FOLLOWERS[table] for table in folders
+    })
 
 
 STARTERS: dict[str, Starter] = {
-    **dict.fromkeys(settings.BRONZE, _bronze_and_silver),
-    "workout_bpm_and_summary": gold.start_stream,
+    **dict.fromkeys(settings.BRONZE_STREAMS, _bronze_and_silver),
+    **dict.fromkeys(settings.BRONZE, _bronze_and_silver),  # layout.LEGACY's
+    settings.GOLD_STREAM: gold.start_stream,
 }
-STAGES = settings.STAGES
 
 
 def prepare(lh: Lakehouse) -> int:
@@ -98,7 +104,8 @@ def nothing_to_stream(lh: Lakehouse) -> bool:
         return False
     try:
         ckpt = lh.store("checkpoint")
-        if any(ckpt.exists(f"{checkpoints.CHECKPOINTS}{s}/metadata") for s in settings.STREAMS):
+        streams = {*settings.STREAMS, *settings.LEGACY_STREAMS}
+        if any(ckpt.exists(f"{checkpoints.CHECKPOINTS}{s}/metadata") for s in streams):
             return False
         zone = lh.store("data_zone")
         for folder in settings.LANDING.values():
@@ -134,7 +141,7 @@ def run_once(lh: Lakehouse) -> dict[str, float]:
         log.info("nothing landed and no stream started yet: the streams start with the "
                  "first landed files")
         return timings
-    for layer, tables in STAGES:
+    for layer, tables in layout.of(lh).stages:
         t0 = time.perf_counter()
         run_stage(lh, tables)
         timings[layer] = time.perf_counter() - t0
@@ -142,20 +149,20 @@ def run_once(lh: Lakehouse) -> dict[str, float]:
 
 
 # Streams whose batches read the date lookup: started once the history loader is done.
-NEEDS_HISTORY = ("kafka_multiplex_bz",)
+NEEDS_HISTORY = (settings.BRONZE_STREAM, "kafka_multiplex_bz")  # the latter: layout.LEGACY
 # Query starts run side by side: each waits partly on storage (checkpoint and
 # Delta log reads), so a few at a time overlap that latency (one at a time over
 # Spark Connect: scheduling.concurrent_query_starts).
 START_WORKERS = 6
 
 
-def _needs(stream: str) -> tuple[str, ...]:
+def _needs(streams: layout.Layout, stream: str) -> tuple[str, ...]:
     """Tables that must exist before ``stream`` starts."""
-    if stream in settings.BRONZE:
+    if stream in streams.bronze:
         # It reads landing files, writes its tables and quarantine; its silver
         # writers read only tables it writes.
         history = settings.HISTORY if stream in NEEDS_HISTORY else ()
-        return (*settings.STREAMS[stream], settings.QUARANTINE, *history)
+        return (*streams.streams[stream], settings.QUARANTINE, *history)
     return tuple(TABLES)  # gold reads across layers
 
 
@@ -176,7 +183,8 @@ def start_all(
     from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 
     trigger = Trigger(processing_time)
-    tables = [t for _, stage in STAGES for t in stage]
+    streams = layout.of(lh)
+    tables = [t for _, stage in streams.stages for t in stage]
     started: dict[str, StreamingQuery] = {}
     history_group = f"history-{lh.database}"
     creating = ThreadPoolExecutor(ddl.CREATE_WORKERS, thread_name_prefix="ddl")
@@ -206,7 +214,7 @@ def start_all(
             ddl.create_views(lh)
 
         def start_one(table: str) -> None:
-            for name in _needs(table):
+            for name in _needs(streams, table):
                 created[name].result()
             if table in NEEDS_HISTORY:
                 history_loaded.result()

@@ -52,36 +52,52 @@ SESSION_MAX = "3 hours"
 
 # --- streams: one query each, writing one table or a table and what follows from it ---
 # A table that only follows from another table's changes is written in the same
-# micro-batch as that table: the silver tables that follow from landed records
-# alone in their bronze stream's batch (users after the registrations, gym_logs
-# after the logins, heart_rate, workouts and user_profile after the Kafka
-# records), user_bins after user_profile, completed_workouts after workouts,
-# the gold summary after workout_bpm. On 2 cores every query costs a trigger, a
-# plan, a source read and a Delta commit per batch, and every hop between
+# micro-batch as that table: bronze's one query reads every landing folder and
+# writes, besides the three bronze tables, the silver tables that follow from
+# landed records alone (users after the registrations, gym_logs after the
+# logins, heart_rate, workouts and user_profile after the Kafka records),
+# user_bins after user_profile, completed_workouts after workouts; gold's query
+# writes workout_bpm, then the summary. On 2 cores every query costs a trigger,
+# a plan, a source read and Delta commits per batch, and every hop between
 # queries adds a trigger's wait to the landed-to-gold latency. Each stream's
 # checkpoint is ``checkpoints/<stream>``.
+BRONZE_STREAM = "bronze"
+# What bronze's batches write, by the landing folder (bronze table) each follows from.
+FOLLOWS: dict[str, str] = {
+    "registered_users_bz": "registered_users_bz",
+    "users": "registered_users_bz",
+    "gym_logins_bz": "gym_logins_bz",
+    "gym_logs": "gym_logins_bz",
+    "kafka_multiplex_bz": "kafka_multiplex_bz",
+    "heart_rate": "kafka_multiplex_bz",
+    "workouts": "kafka_multiplex_bz",
+    "completed_workouts": "kafka_multiplex_bz",
+    "user_profile": "kafka_multiplex_bz",
+    "user_bins": "kafka_multiplex_bz",
+}
+GOLD_STREAM = "workout_bpm_and_summary"
 STREAMS: dict[str, tuple[str, ...]] = {
-    "registered_users_bz": ("registered_users_bz", "users"),
-    "gym_logins_bz": ("gym_logins_bz", "gym_logs"),
-    "kafka_multiplex_bz": (
-        "kafka_multiplex_bz",
-        "heart_rate",
-        "workouts",
-        "completed_workouts",
-        "user_profile",
-        "user_bins",
-    ),
+    BRONZE_STREAM: tuple(FOLLOWS),
     # Named apart from its first table: its sources differ from the separate
     # workout_bpm stream of earlier versions, whose checkpoint cannot resume it.
-    "workout_bpm_and_summary": ("workout_bpm", "workout_bpm_summary"),
+    GOLD_STREAM: ("workout_bpm", "workout_bpm_summary"),
+}
+# The landing folders (bronze tables) each bronze stream reads.
+BRONZE_STREAMS: dict[str, tuple[str, ...]] = {BRONZE_STREAM: BRONZE}
+# Up to this version each landing folder had a bronze stream of its own, named
+# after its bronze table; an environment that ran them keeps them
+# (app/pipeline/layout.py).
+LEGACY_STREAMS: dict[str, tuple[str, ...]] = {
+    **{b: tuple(t for t, f in FOLLOWS.items() if f == b) for b in BRONZE},
+    GOLD_STREAM: STREAMS[GOLD_STREAM],
 }
 # The stream that writes each table.
 STREAM_OF: dict[str, str] = {t: s for s, tables in STREAMS.items() for t in tables}
 # Run once: stage after stage; inside a stage the streams run side by side, and a
 # stage only reads tables that earlier stages have finished writing.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("bronze+silver", BRONZE),
-    ("silver+gold", ("workout_bpm_and_summary",)),
+    ("bronze+silver", (BRONZE_STREAM,)),
+    ("silver+gold", (GOLD_STREAM,)),
 )
 # Streams of earlier versions whose tables a bronze stream now writes: each read
 # a bronze table as a Delta stream. An environment that ran them may hold bronze

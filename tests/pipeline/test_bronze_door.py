@@ -104,7 +104,7 @@ def test_every_kafka_line_is_bronze_quarantine_or_blank(local_lakehouse):
     handmade.land(zone)
     zone.put_bytes(f"{KAFKA}/hostile.json", _bytes(KAFKA_LINES))
     run.prepare(lh)
-    run.run_stage(lh, settings.BRONZE)  # must not raise: no line stops the stream
+    run.run_stage(lh, tuple(settings.BRONZE_STREAMS))  # must not raise: no line stops the stream
     spark = lh.spark
     bronze = spark.table(lh.table("kafka_multiplex_bz"))
     good, bad = _expect(KAFKA_LINES)
@@ -164,7 +164,7 @@ def test_every_csv_line_is_bronze_quarantine_header_or_blank(local_lakehouse):
     # A file without a header: its first line is a record, not a header to drop.
     zone.put_bytes(f"{CSV_USERS}/no-header.csv", b"11,21,aa:11,1678400000\n")
     run.prepare(lh)
-    run.run_stage(lh, settings.BRONZE)
+    run.run_stage(lh, tuple(settings.BRONZE_STREAMS))
     users = lh.spark.table(lh.table("registered_users_bz"))
     assert sorted(r.user_id for r in users.collect()) == [1, 2, 10, 11]
     rows = _quarantined(lh, "/hostile.csv")

@@ -68,6 +68,19 @@ def test_row_rates_are_each_tables_own_over_the_window():
     assert rates.rate("heart_rate") == (400 - 130) / 33  # 33 s is not yet 30 s old at 36 s
 
 
+def test_kafka_records_into_bronze_come_from_the_kafka_folder_s_source_only():
+    # A bronze batch's progress as Spark reports it: one entry per landing folder.
+    progress = {"numInputRows": 1_207, "sources": [
+        {"description": "FileStreamSource[file:/z/raw/registered_users_bz]", "numInputRows": 5},
+        {"description": "FileStreamSource[file:/z/raw/gym_logins_bz]", "numInputRows": 2},
+        {"description": "FileStreamSource[file:/z/raw/kafka_multiplex_bz]", "numInputRows": 1_200},
+    ]}
+    assert live.source_rows(progress, "raw/kafka_multiplex_bz") == 1_200
+    assert live.source_rows(progress, "raw/gym_logins_bz") == 2
+    assert live.source_rows(progress, None) == 1_207
+    assert live.source_rows({"numInputRows": 0, "sources": []}, "raw/kafka_multiplex_bz") == 0
+
+
 def test_history_is_merged_once_per_content(local_lakehouse):
     lh = local_lakehouse
     zone = lh.store("data_zone")
@@ -89,7 +102,7 @@ def test_file_source_log_from_compaction_on(local_lakehouse):
     """A checkpoint's file log as Spark writes it: batches, then a compaction of them."""
     lh = local_lakehouse
     store = lh.store("checkpoint")
-    base = "checkpoints/kafka_multiplex_bz/sources/0"
+    base = "checkpoints/bronze/sources/2"  # bronze reads the Kafka folder third
     zone = lh.location("data_zone")
 
     def entry(name: str, batch: int) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from app.pipeline import run
+from app.pipeline import run, settings
 from app.platform.config import LakehouseConfig
 from app.platform.errors import PipelineLockedError
 from app.platform.lakehouse import Lakehouse
@@ -64,7 +64,7 @@ def test_streams_ride_out_an_azurite_outage(
     try:
         active = run.active_queries(lh)
         manifest = producer.produce_set(lh, SPEC, 1)
-        bronze = active["kafka_multiplex_bz"]
+        bronze = active[settings.BRONZE_STREAM]
         assert wait_for(lambda: any(p["numInputRows"] for p in bronze.recentProgress), 600), (
             "bronze never started on set 1")
         # Storage goes while the set is on its way through silver and gold.
