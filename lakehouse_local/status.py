@@ -66,6 +66,16 @@ def _short(offset: Any) -> str:
     return str(offset)[:40]
 
 
+def streams_to_show(lh: Lakehouse) -> tuple[str, ...]:
+    """The streams this environment runs, then any other stream of this pipeline's past
+    that left a checkpoint (one object read each)."""
+    runs = tuple(layout.of(lh).streams)
+    store = lh.store("checkpoint")
+    known = dict.fromkeys((*settings.STREAMS, *settings.LEGACY_STREAMS, *settings.RETIRED_STREAMS))
+    past = tuple(s for s in known if s not in runs and store.exists(f"checkpoints/{s}/metadata"))
+    return runs + past
+
+
 def print_status(config: LakehouseConfig) -> None:
     """Print every table's row count and each stream's checkpoint position."""
     from app.platform.lakehouse import Lakehouse
@@ -76,7 +86,7 @@ def print_status(config: LakehouseConfig) -> None:
     for table, n in rows.items():
         print(f"  {table:<22} {'(missing)' if n is None else f'{n:>12,} rows'}")
     print(f"streams (checkpoints under {lh.path('checkpoint', 'checkpoints')}):")
-    streamed = tuple(layout.of(lh).streams)
+    streamed = streams_to_show(lh)
     width = max(map(len, streamed)) + 1
     for stream in streamed:
         pos = checkpoint_position(lh, stream)
