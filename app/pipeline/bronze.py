@@ -189,8 +189,11 @@ class TableIngest:
     appended, bad lines to quarantine; then its silver ``followers``."""
 
     def __init__(self, lh: Lakehouse, stream: str, table: str,
-                 followers: Sequence[Follower]) -> None:
+                 followers: Sequence[Follower], lookup_ready: Callable[[], object] | None = None,
+                 ) -> None:
         self.lh, self.table, self.followers = lh, table, tuple(followers)
+        # Returns once date_lookup is loaded (None: it is; see make_batch_writer).
+        self.lookup_ready = lookup_ready
         self.limits = Limits.from_config(lh.config)
         self.columns = _columns(table)
         self.app_id = app_id(lh, stream, table)
@@ -225,6 +228,8 @@ class TableIngest:
                 .select(*landing.record_columns(self.table), "source_file", load_time())
             )
             if self.table == "kafka_multiplex_bz":
+                if self.lookup_ready is not None:
+                    self.lookup_ready()
                 good = _with_dates(self.lh, good)
             self.append(good.select(*self.columns), batch_id)
             bad = observed_bad_lines(seen)
@@ -254,7 +259,8 @@ class TableIngest:
 
 
 def make_batch_writer(  # type: ignore[no-untyped-def]
-    lh: Lakehouse, stream: str, followers: Mapping[str, Sequence[Follower]]
+    lh: Lakehouse, stream: str, followers: Mapping[str, Sequence[Follower]],
+    lookup_ready: Callable[[], object] | None = None,
 ):
     """foreachBatch of a bronze stream over the landing folders of ``followers``' keys:
     each table's good records to bronze and bad lines to quarantine, then every
@@ -267,7 +273,7 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
     """
     from pyspark.sql import functions as F
 
-    ingests = {t: TableIngest(lh, stream, t, f) for t, f in followers.items()}
+    ingests = {t: TableIngest(lh, stream, t, f, lookup_ready) for t, f in followers.items()}
 
     def write(batch: DataFrame, batch_id: int) -> None:
         spark = batch.sparkSession
@@ -306,10 +312,17 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
 
 
 def start_stream(
-    lh: Lakehouse, stream: str, trigger: Trigger, followers: Mapping[str, Sequence[Follower]]
+    lh: Lakehouse, stream: str, trigger: Trigger, followers: Mapping[str, Sequence[Follower]],
+    lookup_ready: Callable[[], object] | None = None,
 ) -> StreamingQuery:
-    """Start bronze stream ``stream`` over the landing folders of ``followers``' tables."""
+    """Start bronze stream ``stream`` over the landing folders of ``followers``' tables.
+
+    ``lookup_ready``: called before the Kafka records join date_lookup, returns
+    once the history loader is done. For a stream started while it loads, in the
+    same process (``run.start_all``): the registrations and gym visits of its
+    first batch need not wait. Without it, the lookup must be loaded already.
+    """
     return start(
         lh, stream, read_landing(lh, stream, list(followers)),
-        make_batch_writer(lh, stream, followers), trigger, "bronze",
+        make_batch_writer(lh, stream, followers, lookup_ready), trigger, "bronze",
     )

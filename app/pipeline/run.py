@@ -33,11 +33,13 @@ log = logging.getLogger(__name__)
 Starter = Callable[["Lakehouse", str, Trigger], "StreamingQuery"]
 
 
-def _bronze_and_silver(lh: Lakehouse, stream: str, trigger: Trigger) -> StreamingQuery:
+def _bronze_and_silver(
+    lh: Lakehouse, stream: str, trigger: Trigger, lookup_ready: Callable[[], object] | None = None,
+) -> StreamingQuery:
     folders = {**layout.CURRENT.bronze, **layout.LEGACY.bronze}[stream]
     return bronze.start_stream(lh, stream, trigger, {
         table: silver.FOLLOWERS[table] for table in folders
-    })
+    }, lookup_ready)
 
 
 STARTERS: dict[str, Starter] = {
@@ -148,7 +150,8 @@ def run_once(lh: Lakehouse) -> dict[str, float]:
     return timings
 
 
-# Streams whose batches read the date lookup: started once the history loader is done.
+# Streams whose batches read the date lookup: their Kafka part waits for the history
+# loader (over Spark Connect the stream starts only once it is done).
 NEEDS_HISTORY = (settings.BRONZE_STREAM, "kafka_multiplex_bz")  # the latter: layout.LEGACY
 # Query starts run side by side: each waits partly on storage (checkpoint and
 # Delta log reads), so a few at a time overlap that latency (one at a time over
@@ -173,9 +176,9 @@ def start_all(
 
     Nothing waits for more than it needs: the missing tables are created
     side by side (bronze first), each stream starts as soon as the tables it
-    needs exist, and the history loader runs meanwhile (the streams in
-    ``NEEDS_HISTORY`` start once it is done). On a fresh schema the bronze
-    streams are running before the silver tables exist. If a start fails, the
+    needs exist, and the history loader runs meanwhile (the Kafka part of the
+    batches of the streams in ``NEEDS_HISTORY`` waits until it is done; over
+    Spark Connect those streams start only then). If a start fails, the
     queries already started are stopped. Once ``cancel`` is set (Ctrl-C while
     starting) nothing more starts, the history load is cancelled, and the
     queries started so far are returned without waiting for the rest.
@@ -213,12 +216,22 @@ def start_all(
                 future.result()
             ddl.create_views(lh)
 
+        # A batch running in this process can wait for the history itself, so a
+        # bronze stream starts as soon as its tables exist (its CSV folders' first
+        # records need no lookup); over Spark Connect its batches run elsewhere.
+        batches_wait = scheduling.batches_run_here(lh.spark)
+
         def start_one(table: str) -> None:
             for name in _needs(streams, table):
                 created[name].result()
-            if table in NEEDS_HISTORY:
+            waits = table in NEEDS_HISTORY
+            if waits and not batches_wait:
                 history_loaded.result()
-            if not cancelled():
+            if cancelled():
+                return
+            if waits and batches_wait:
+                started[table] = _bronze_and_silver(lh, table, trigger, history_loaded.result)
+            else:
                 started[table] = STARTERS[table](lh, table, trigger)
 
         history_loaded = loading.submit(load)

@@ -48,6 +48,12 @@ def concurrent_query_starts(spark: Any, wanted: int) -> int:
     return wanted if _context(spark) is not None else CONNECT_QUERY_STARTS
 
 
+def batches_run_here(spark: Any) -> bool:
+    """Whether a query's foreachBatch runs in this Python process (classic Spark), so it
+    can wait on this process's objects; over Spark Connect it runs in a server worker."""
+    return _context(spark) is not None
+
+
 def side_by_side(spark: Any, tasks: Sequence[Callable[[], None]]) -> None:
     """Run ``tasks`` at the same time, each in a thread with this thread's job settings.
 
