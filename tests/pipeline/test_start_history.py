@@ -1,0 +1,49 @@
+"""`run stream` on a fresh environment: bronze starts before the history loader is done,
+and its Kafka records still get their date and week_part from the loaded lookup."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.pipeline import run, settings
+from app.pipeline.streaming import query_name
+from lakehouse_local.progress import wait_caught_up
+from tests.pipeline import handmade
+
+pytestmark = pytest.mark.integration
+
+
+def test_kafka_records_wait_in_the_batch_for_a_slow_history_load(local_lakehouse, monkeypatch):
+    lh = local_lakehouse
+    handmade.land(lh.store("data_zone"))  # the set and its history file
+    load = run._load_history
+    bronze = query_name(lh, settings.BRONZE_STREAM)
+    seen_in_batch: list[bool] = []
+
+    def in_batch() -> bool:
+        return any(q.name == bronze and q.status.get("isTriggerActive")
+                   for q in lh.spark.streams.active)
+
+    def slow_load(lh_):  # type: ignore[no-untyped-def]
+        # Held back until bronze's first batch runs (the landed files are there).
+        deadline = time.monotonic() + 120
+        while not in_batch() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        seen_in_batch.append(in_batch())
+        time.sleep(2.0)  # well into the batch
+        return load(lh_)
+
+    monkeypatch.setattr(run, "_load_history", slow_load)
+    queries = run.start_all(lh, "1 second")
+    try:
+        wait_caught_up(lh, run.by_stream(lh, queries), 1.0, timeout=300)
+    finally:
+        run.stop_gracefully(queries)
+    assert seen_in_batch == [True], "bronze did not start before the history load"
+    spark = lh.spark
+    assert spark.table(lh.table("registered_users_bz")).count() == 1
+    dates = spark.table(lh.table("kafka_multiplex_bz")).select("date", "week_part").distinct()
+    assert [(str(r.date), r.week_part) for r in dates.collect()] == [("2023-03-10", "2023-10")]
+    assert spark.table(lh.table("workout_bpm_summary")).count() == 1
