@@ -236,7 +236,7 @@ class TableIngest:
             if bad is None or bad > 0:
                 # Also when unknown (a replay): the quarantine append is idempotent too.
                 quarantine.append(self.lh, bad_lines(checked), batch_id, self.table,
-                                  self.limits, app_id=f"{self.app_id}->quarantine")
+                                  self.limits, app_id=self.app_id)
         except BaseException:
             self.release(checked)
             raise

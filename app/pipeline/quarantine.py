@@ -267,7 +267,8 @@ def append(lh: Lakehouse, bad: DataFrame, batch_id: int, target: str, limits: Li
            app_id: str | None = None) -> None:
     """Append the bad lines of one micro-batch (checked by ``landing.check``) to quarantine.
 
-    ``app_id`` names the writer for Delta's replay guard (default: the target's).
+    ``app_id``: the bronze writer's id (default: the target's); its quarantine
+    appends carry ``<app_id>->quarantine`` for Delta's replay guard.
     """
     from pyspark.sql import functions as F
 
@@ -284,7 +285,7 @@ def append(lh: Lakehouse, bad: DataFrame, batch_id: int, target: str, limits: Li
         .write.format("delta")
         .mode("append")
         # Idempotent: a micro-batch replayed after a crash is not appended twice.
-        .option("txnAppId", app_id or f"{lh.table(target)}->quarantine")
+        .option("txnAppId", f"{app_id or lh.table(target)}->quarantine")
         .option("txnVersion", batch_id)
         .saveAsTable(lh.table(settings.QUARANTINE))
     )
