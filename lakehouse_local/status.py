@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from app.pipeline import layout, settings
+from app.platform import checkpoints
 
 if TYPE_CHECKING:
     from app.platform.config import LakehouseConfig
@@ -72,7 +73,7 @@ def streams_to_show(lh: Lakehouse) -> tuple[str, ...]:
     runs = tuple(layout.of(lh).streams)
     store = lh.store("checkpoint")
     known = dict.fromkeys((*settings.STREAMS, *settings.LEGACY_STREAMS, *settings.RETIRED_STREAMS))
-    past = tuple(s for s in known if s not in runs and store.exists(f"checkpoints/{s}/metadata"))
+    past = tuple(s for s in known if s not in runs and checkpoints.has_started(store, s))
     return runs + past
 
 

@@ -285,10 +285,17 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
         parts = {}
         checked: dict[str, DataFrame] = {}
         try:
+            if len(ingests) == 1:
+                present = set(ingests)
+            else:
+                # One job over every partition (an emptiness check per folder would
+                # be a job each, and scan every partition for an absent folder); it
+                # also fills the cache the bronze writes then read.
+                found = lines.agg(F.collect_set(TABLE_COLUMN)).first()
+                present = set(found[0]) if found else set()
             for table in ingests:
-                part = lines.where(F.col(TABLE_COLUMN) == table).drop(TABLE_COLUMN)
-                if len(ingests) == 1 or not part.isEmpty():
-                    parts[table] = part
+                if table in present:
+                    parts[table] = lines.where(F.col(TABLE_COLUMN) == table).drop(TABLE_COLUMN)
 
             def ingest(table: str) -> None:
                 checked[table] = ingests[table].bronze(parts[table], batch_id)

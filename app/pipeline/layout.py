@@ -69,12 +69,11 @@ def of(lh: Lakehouse) -> Layout:
     """``LEGACY`` when a per-folder bronze stream has a checkpoint and the one bronze
     stream has none; else ``CURRENT`` (also when the checkpoints cannot be read
     as objects, as on Databricks: a few object reads)."""
-    folder = checkpoints.CHECKPOINTS
     try:
         store = lh.store("checkpoint")
-        if store.exists(f"{folder}{settings.BRONZE_STREAM}/metadata"):
+        if checkpoints.has_started(store, settings.BRONZE_STREAM):
             return CURRENT
-        if any(store.exists(f"{folder}{b}/metadata") for b in settings.BRONZE):
+        if any(checkpoints.has_started(store, b) for b in settings.BRONZE):
             return LEGACY
     except Exception as exc:  # the checkpoint location is not readable as objects here
         log.warning("could not look for the bronze streams' checkpoints: %s", exc)

@@ -49,7 +49,7 @@ def pending(lh: Lakehouse) -> list[str]:
         store = lh.store("checkpoint")
         return [
             s for s in settings.RETIRED_STREAMS
-            if store.exists(f"{folder}{s}/metadata")
+            if checkpoints.has_started(store, s)
             and not store.exists(f"{folder}{s}/{RETIRED_MARK}")
         ]
     except Exception as exc:  # the checkpoint location is not readable as objects here

@@ -107,7 +107,7 @@ def nothing_to_stream(lh: Lakehouse) -> bool:
     try:
         ckpt = lh.store("checkpoint")
         streams = {*settings.STREAMS, *settings.LEGACY_STREAMS}
-        if any(ckpt.exists(f"{checkpoints.CHECKPOINTS}{s}/metadata") for s in streams):
+        if any(checkpoints.has_started(ckpt, s) for s in streams):
             return False
         zone = lh.store("data_zone")
         for folder in settings.LANDING.values():

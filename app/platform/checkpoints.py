@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 CHECKPOINTS = "checkpoints/"
 
 
+def has_started(store: ObjectStore, stream: str) -> bool:
+    """True when ``stream`` has a checkpoint: Spark writes ``<checkpoint>/metadata`` (the
+    query id) when the query first starts, before its first batch, and never removes it."""
+    return store.exists(f"{CHECKPOINTS}{stream}/metadata")
+
+
 def is_torn_write(path: str) -> bool:
     """True for Spark's temporary checkpoint names: ``.<name>.<uuid>.tmp`` (and its ``.crc``)."""
     name = path.rsplit("/", 1)[-1]
