@@ -29,7 +29,7 @@ STREAM_ARGS ?=
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down status stream test test-connect test-fast fuzz generate lint bench bench-quick compose-check clean wheel ci
+.PHONY: help setup up down status stream test test-connect test-long fuzz generate lint bench bench-quick compose-check clean wheel ci
 .PHONY: cluster-up cluster-down cluster-status test-cluster bench-cluster
 
 help: ## List the targets
@@ -66,12 +66,17 @@ stream: setup ## Run every stream continuously with a live view, while a produce
 
 # The suite on an in-process (classic) session, then the tests marked spark_modes again on a
 # Spark Connect session (as on Databricks serverless): the two cannot share one process.
+# The proofs marked `long` (minutes each, in processes of their own) are left to test-long;
+# a -m in PYTEST_ARGS comes last and replaces the "not long".
 test: setup ## Run the offline test suite (starts and stops Azurite itself), then its Spark Connect part
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not long" $(PYTEST_ARGS)
 	$(if $(PYTEST_ARGS),,LAKEHOUSE_TEST_SPARK_MODE=connect $(PY) -m pytest -m spark_modes)
 
 test-connect: setup ## Only the tests marked spark_modes, on a Spark Connect session
 	LAKEHOUSE_TEST_SPARK_MODE=connect $(PY) -m pytest -m spark_modes $(PYTEST_ARGS)
+
+test-long: setup ## The long proofs make test leaves out: 2-worker cluster, Azurite outages, secrets (~6 min)
+	$(PY) -m pytest -m long $(PYTEST_ARGS)
 
 chaos: setup ## Kill -9 the stream at seeded moments, restart, drain, compare with ground truth (STORAGE=local|azurite ROUNDS SEED)
 	$(PY) -m tests.chaos --storage $(or $(STORAGE),local) --seed $(SEED) $(if $(ROUNDS),--rounds $(ROUNDS))

@@ -22,7 +22,8 @@ from app.platform.storage import storage_target
 from emulators.azurite import AzuriteProcess, free_port
 from tests.chaos.processes import child_env, isolated_config, pipeline, run_pipeline, start
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# `make test-long` runs it (CI too): five pipeline processes, each with its own Spark.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.long]
 
 ACCOUNT = "secretsprobe1"
 KEY = base64.b64encode(secrets.token_bytes(64)).decode()

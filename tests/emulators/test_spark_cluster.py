@@ -25,7 +25,8 @@ from app.platform.config import AZURITE_KEY, PROJECT_ROOT, LakehouseConfig, load
 from emulators import sockets, spark_cluster
 from emulators.azurite import free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.cluster]
+# `make test-long` runs it (CI too): minutes of cluster start and stop.
+pytestmark = [pytest.mark.slow, pytest.mark.long, pytest.mark.integration, pytest.mark.cluster]
 
 
 @dataclass

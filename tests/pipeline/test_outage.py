@@ -33,6 +33,8 @@ from lakehouse_local.progress import wait_caught_up
 from tests.chaos.processes import isolated_config, wait_for
 
 OUTAGE_SECONDS = float(os.environ.get("OUTAGE_SECONDS", "30"))
+# `make test-long` runs these (CI too): each stops and restarts a private Azurite.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 SPEC = GeneratorSpec(seed=8, sets=1, scale=0.05, visits_per_user=2, faults=Faults.all_on())
 
 
@@ -52,7 +54,6 @@ def _outage(azurite: AzuriteProcess, seconds: float) -> float:
     return time.monotonic() - down
 
 
-@pytest.mark.slow
 def test_streams_ride_out_an_azurite_outage(
     private_azurite: AzuriteProcess, lakehouse_factory  # type: ignore[no-untyped-def]
 ) -> None:
