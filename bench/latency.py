@@ -4,7 +4,9 @@ Every stream runs with a 1-second trigger; one-day sets land one at a time,
 and each is timed from the moment its last file landed (landing itself is
 the producer's cost) until workout_bpm_summary holds the generator's
 ground-truth row count for it. A set that completes no session (the first
-one-day set: its session stops the next day) is not timed.
+one-day set: its session stops the next day) is not timed; the streams then
+catch up with it before the next set lands, so no timed set also waits for
+an earlier set or for the streams' start (bench/startstop.py times that).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ def landed_to_gold(lh: Lakehouse, sets: int, trigger: str = "1 second",
     from app.pipeline import run
     from data_generators import GeneratorSpec
     from lakehouse_local import producer
+    from lakehouse_local.progress import wait_caught_up
+    from lakehouse_local.stream_test import trigger_seconds
 
     spec = GeneratorSpec(seed=seed, sets=sets, scale=scale, visits_per_user=1)
     producer.land_history(lh, spec)
@@ -43,7 +47,10 @@ def landed_to_gold(lh: Lakehouse, sets: int, trigger: str = "1 second",
             landed = time.perf_counter()
             want = manifest["counts"]["workout_bpm_summary"]
             if want == before:  # e.g. set 1: its session stops the next day
-                print(f"    set {n}: completes no session, not timed", flush=True)
+                waited = wait_caught_up(lh, run.by_stream(lh, queries), trigger_seconds(trigger),
+                                        timeout=SET_TIMEOUT)
+                print(f"    set {n}: completes no session, not timed (streams caught up "
+                      f"{waited:.1f}s after it landed)", flush=True)
                 continue
             before = want
             while (gold.refresh() or 0) < want:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,21 @@ Follower = Callable[["Lakehouse", "DataFrame"], None]
 
 # The column of a bronze stream's lines naming the bronze table they land in.
 TABLE_COLUMN = "_bronze_table"
+
+
+@dataclass(frozen=True)
+class StartGate:
+    """What the batches of a bronze stream started early wait for, in the process that
+    creates the tables and loads the history (``run.start_all``, in-process only).
+
+    ``tables`` returns once every table the stream writes exists (its batch reads
+    the landed lines meanwhile); ``lookup`` once the history loader is done (only
+    the Kafka records join date_lookup, so the CSV folders' records need not wait).
+    Each raises what the creation or the load raised.
+    """
+
+    tables: Callable[[], object]
+    lookup: Callable[[], object]
 
 
 def schema_location(lh: Lakehouse, stream: str, table: str) -> str:
@@ -189,11 +205,9 @@ class TableIngest:
     appended, bad lines to quarantine; then its silver ``followers``."""
 
     def __init__(self, lh: Lakehouse, stream: str, table: str,
-                 followers: Sequence[Follower], lookup_ready: Callable[[], object] | None = None,
-                 ) -> None:
+                 followers: Sequence[Follower], gate: StartGate | None = None) -> None:
         self.lh, self.table, self.followers = lh, table, tuple(followers)
-        # Returns once date_lookup is loaded (None: it is; see make_batch_writer).
-        self.lookup_ready = lookup_ready
+        self.gate = gate  # None: the tables exist and date_lookup is loaded
         self.limits = Limits.from_config(lh.config)
         self.columns = _columns(table)
         self.app_id = app_id(lh, stream, table)
@@ -228,8 +242,8 @@ class TableIngest:
                 .select(*landing.record_columns(self.table), "source_file", load_time())
             )
             if self.table == "kafka_multiplex_bz":
-                if self.lookup_ready is not None:
-                    self.lookup_ready()
+                if self.gate is not None:
+                    self.gate.lookup()
                 good = _with_dates(self.lh, good)
             self.append(good.select(*self.columns), batch_id)
             bad = observed_bad_lines(seen)
@@ -260,7 +274,7 @@ class TableIngest:
 
 def make_batch_writer(  # type: ignore[no-untyped-def]
     lh: Lakehouse, stream: str, followers: Mapping[str, Sequence[Follower]],
-    lookup_ready: Callable[[], object] | None = None,
+    gate: StartGate | None = None,
 ):
     """foreachBatch of a bronze stream over the landing folders of ``followers``' keys:
     each table's good records to bronze and bad lines to quarantine, then every
@@ -273,7 +287,7 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
     """
     from pyspark.sql import functions as F
 
-    ingests = {t: TableIngest(lh, stream, t, f, lookup_ready) for t, f in followers.items()}
+    ingests = {t: TableIngest(lh, stream, t, f, gate) for t, f in followers.items()}
 
     def write(batch: DataFrame, batch_id: int) -> None:
         spark = batch.sparkSession
@@ -296,6 +310,8 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
             for table in ingests:
                 if table in present:
                     parts[table] = lines.where(F.col(TABLE_COLUMN) == table).drop(TABLE_COLUMN)
+            if parts and gate is not None:
+                gate.tables()  # the lines are read (and cached) meanwhile
 
             def ingest(table: str) -> None:
                 checked[table] = ingests[table].bronze(parts[table], batch_id)
@@ -320,16 +336,16 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
 
 def start_stream(
     lh: Lakehouse, stream: str, trigger: Trigger, followers: Mapping[str, Sequence[Follower]],
-    lookup_ready: Callable[[], object] | None = None,
+    gate: StartGate | None = None,
 ) -> StreamingQuery:
     """Start bronze stream ``stream`` over the landing folders of ``followers``' tables.
 
-    ``lookup_ready``: called before the Kafka records join date_lookup, returns
-    once the history loader is done. For a stream started while it loads, in the
-    same process (``run.start_all``): the registrations and gym visits of its
-    first batch need not wait. Without it, the lookup must be loaded already.
+    ``gate``: for a stream started while its tables are created and the history
+    loads, in the same process (``run.start_all``): its first trigger lists and
+    reads the landed files meanwhile. Without it, the tables must exist and the
+    lookup be loaded already.
     """
     return start(
         lh, stream, read_landing(lh, stream, list(followers)),
-        make_batch_writer(lh, stream, followers, lookup_ready), trigger, "bronze",
+        make_batch_writer(lh, stream, followers, gate), trigger, "bronze",
     )

@@ -54,7 +54,8 @@ def create_tables(lh: Lakehouse, pool: Executor) -> dict[str, Future[None]]:
     make_landing_folders(lh)
     present = lh.existing()
     created: dict[str, Future[None]] = {}
-    # Then what the bronze streams write beside bronze: they start once all of it exists.
+    # Then what the bronze streams write beside bronze: their batches write once all of it
+    # exists.
     followers = [t for s in settings.BRONZE_STREAMS for t in settings.STREAMS[s]
                  if t not in settings.BRONZE]
     first = (settings.QUARANTINE, *settings.BRONZE, *settings.HISTORY, *followers)

@@ -34,12 +34,12 @@ Starter = Callable[["Lakehouse", str, Trigger], "StreamingQuery"]
 
 
 def _bronze_and_silver(
-    lh: Lakehouse, stream: str, trigger: Trigger, lookup_ready: Callable[[], object] | None = None,
+    lh: Lakehouse, stream: str, trigger: Trigger, gate: bronze.StartGate | None = None,
 ) -> StreamingQuery:
     folders = {**layout.CURRENT.bronze, **layout.LEGACY.bronze}[stream]
     return bronze.start_stream(lh, stream, trigger, {
         table: silver.FOLLOWERS[table] for table in folders
-    }, lookup_ready)
+    }, gate)
 
 
 STARTERS: dict[str, Starter] = {
@@ -160,7 +160,8 @@ START_WORKERS = 6
 
 
 def _needs(streams: layout.Layout, stream: str) -> tuple[str, ...]:
-    """Tables that must exist before ``stream`` starts."""
+    """Tables that must exist before ``stream`` starts, or, for a bronze stream whose
+    batches wait for them (``bronze.StartGate``), before its batch writes."""
     if stream in streams.bronze:
         # It reads landing files, writes its tables and quarantine; its silver
         # writers read only tables it writes.
@@ -175,10 +176,12 @@ def start_all(
     """Every stream continuously; returns the queries in layer order.
 
     Nothing waits for more than it needs: the missing tables are created
-    side by side (bronze first), each stream starts as soon as the tables it
-    needs exist, and the history loader runs meanwhile (the Kafka part of the
-    batches of the streams in ``NEEDS_HISTORY`` waits until it is done; over
-    Spark Connect those streams start only then). If a start fails, the
+    side by side (bronze first) and the history loader runs meanwhile. A
+    bronze stream starts at once and its batch waits for its tables before
+    writing (the Kafka part also for the history); gold starts once every
+    table exists. Over Spark Connect, where batches run elsewhere, a bronze
+    stream starts once its tables exist (and the history, for those in
+    ``NEEDS_HISTORY``). If a start fails, the
     queries already started are stopped. Once ``cancel`` is set (Ctrl-C while
     starting) nothing more starts, the history load is cancelled, and the
     queries started so far are returned without waiting for the rest.
@@ -216,23 +219,31 @@ def start_all(
                 future.result()
             ddl.create_views(lh)
 
-        # A batch running in this process can wait for the history itself, so a
-        # bronze stream starts as soon as its tables exist (its CSV folders' first
-        # records need no lookup); over Spark Connect its batches run elsewhere.
+        # A batch running in this process can wait for the tables and the history
+        # itself, so a bronze stream starts at once: its first trigger lists and
+        # reads the landed files while they are created, and its CSV folders'
+        # records need no lookup. Over Spark Connect its batches run elsewhere.
         batches_wait = scheduling.batches_run_here(lh.spark)
 
+        def tables_of(table: str) -> Callable[[], None]:
+            def ready() -> None:
+                for name in _needs(streams, table):
+                    created[name].result()
+            return ready
+
         def start_one(table: str) -> None:
-            for name in _needs(streams, table):
-                created[name].result()
-            waits = table in NEEDS_HISTORY
-            if waits and not batches_wait:
+            if batches_wait and table in streams.bronze:
+                lookup = history_loaded.result if table in NEEDS_HISTORY else (lambda: None)
+                gate = bronze.StartGate(tables=tables_of(table), lookup=lookup)
+                if not cancelled():
+                    started[table] = _bronze_and_silver(lh, table, trigger, gate)
+                return
+            tables_of(table)()
+            if table in NEEDS_HISTORY:
                 history_loaded.result()
             if cancelled():
                 return
-            if waits and batches_wait:
-                started[table] = _bronze_and_silver(lh, table, trigger, history_loaded.result)
-            else:
-                started[table] = STARTERS[table](lh, table, trigger)
+            started[table] = STARTERS[table](lh, table, trigger)
 
         history_loaded = loading.submit(load)
         pending: set[Future[Any]] = {

@@ -1,5 +1,6 @@
-"""`run stream` on a fresh environment: bronze starts before the history loader is done,
-and its Kafka records still get their date and week_part from the loaded lookup."""
+"""`run stream` on a fresh environment: bronze starts before its tables are created and
+the history loader is done; its batch waits for them, and every record still lands, the
+Kafka records with their date and week_part from the loaded lookup."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 
 import pytest
 
-from app.pipeline import run, settings
+from app.pipeline import ddl, run, settings
 from app.pipeline.streaming import query_name
 from lakehouse_local.progress import wait_caught_up
 from tests.pipeline import handmade
@@ -46,4 +47,40 @@ def test_kafka_records_wait_in_the_batch_for_a_slow_history_load(local_lakehouse
     assert spark.table(lh.table("registered_users_bz")).count() == 1
     dates = spark.table(lh.table("kafka_multiplex_bz")).select("date", "week_part").distinct()
     assert [(str(r.date), r.week_part) for r in dates.collect()] == [("2023-03-10", "2023-10")]
+    assert spark.table(lh.table("workout_bpm_summary")).count() == 1
+
+
+def test_bronze_reads_the_landed_files_while_its_tables_are_created(local_lakehouse, monkeypatch):
+    lh = local_lakehouse
+    handmade.land(lh.store("data_zone"))
+    create = ddl._create_table
+    bronze = query_name(lh, settings.BRONZE_STREAM)
+    # A bronze table and a silver table bronze's batch writes: held back until the batch runs.
+    held = {"registered_users_bz", "users"}
+    seen_in_batch: dict[str, bool] = {}
+
+    def in_batch() -> bool:
+        return any(q.name == bronze and q.status.get("isTriggerActive")
+                   for q in lh.spark.streams.active)
+
+    def slow_create(lh_, name):  # type: ignore[no-untyped-def]
+        if name in held:
+            deadline = time.monotonic() + 120
+            while not in_batch() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            seen_in_batch[name] = in_batch()
+            time.sleep(1.0)
+        return create(lh_, name)
+
+    monkeypatch.setattr(ddl, "_create_table", slow_create)
+    queries = run.start_all(lh, "1 second")
+    try:
+        wait_caught_up(lh, run.by_stream(lh, queries), 1.0, timeout=300)
+    finally:
+        run.stop_gracefully(queries)
+    assert seen_in_batch == dict.fromkeys(held, True), "bronze did not start before its tables"
+    spark = lh.spark
+    # The hand-made set (tests/pipeline/handmade.py): one registration, one session.
+    assert spark.table(lh.table("registered_users_bz")).count() == 1
+    assert spark.table(lh.table("users")).count() == 1
     assert spark.table(lh.table("workout_bpm_summary")).count() == 1
