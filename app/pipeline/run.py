@@ -225,9 +225,9 @@ def start_all(
         # records need no lookup. Over Spark Connect its batches run elsewhere.
         batches_wait = scheduling.batches_run_here(lh.spark)
 
-        def tables_of(table: str) -> Callable[[], None]:
+        def tables_of(stream: str) -> Callable[[], None]:
             def ready() -> None:
-                for name in _needs(streams, table):
+                for name in _needs(streams, stream):
                     created[name].result()
             return ready
 
