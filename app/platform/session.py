@@ -78,13 +78,6 @@ def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[
         # JVM's CPU); with room for them it is ~100, the ones whose literals
         # change (Spark's CodegenMetrics compile count; NOTES.md, session 7).
         "spark.sql.codegen.cache.maxEntries": str(CODEGEN_CACHE_ENTRIES),
-        # A bronze batch holds its landed lines and their checked, parsed form in
-        # memory for every writer of the batch. Spark compresses each cached
-        # column batch by default: CPU spent encoding data that lives for one
-        # micro-batch, in a driver with room for it (it spills to disk if not).
-        # Batch test of two reference sets, four pairs back to back: 49.1, 48.6,
-        # 62.7, 57.9 s compressed; 46.7, 44.2, 49.0, 54.0 s not (NOTES.md, session 20).
-        "spark.sql.inMemoryColumnarStorage.compressed": "false",
         # Interpreted expressions outside bronze (app/platform/codegen.py).
         **codegen.session_conf(config),
         "spark.sql.streaming.stateStore.providerClass": (
