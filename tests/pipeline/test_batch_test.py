@@ -38,3 +38,26 @@ def test_batch_test_matches_ground_truth(lakehouse_factory, target, faults):
     assert [s["set"] for s in report.sets] == list(range(1, SETS + 1))
     if faults.any:
         assert report.sets[-1]["counts"]["quarantine"] > 0  # the faults really happened
+
+
+@pytest.mark.slow
+def test_sets_split_over_many_bronze_batches_match_ground_truth(lakehouse_factory, monkeypatch):
+    """A backlog bigger than one trigger (a catch-up after a long stop, a bulk landing):
+    bronze takes it in several micro-batches, so a session's start, its readings and its
+    stop can reach bronze in different batches. Silver and gold must not notice."""
+    from app.pipeline import settings
+
+    # Every Kafka file of these sets but the smallest is bigger than this, so each batch
+    # takes one or two files (Auto Loader's cap is soft: a batch's first file always fits).
+    monkeypatch.setattr(settings, "BRONZE_MAX_BYTES_PER_TRIGGER", "64k")
+    lh = lakehouse_factory("local")
+    spec = small_spec(Faults.all_on())
+    batch_test.batch_test(lh, spec, keep=True)
+
+    kafka = lh.table("kafka_multiplex_bz")
+    landed = lh.store("data_zone").list(settings.LANDING["kafka_multiplex_bz"])
+    appends = (
+        lh.spark.sql(f"DESCRIBE HISTORY {kafka}")
+        .where("userMetadata LIKE '% batch %'").count()
+    )
+    assert appends >= len(landed) // 2 > spec.sets  # the sets really were split
