@@ -24,6 +24,22 @@ class HistoryCurve:
         """Last set's time over set 2's."""
         return self.seconds[-1] / self.seconds[1] if len(self.seconds) >= 3 else None
 
+    @property
+    def halves_ratio(self) -> float | None:
+        """Mean of the last k sets over the mean of sets 2..k+1, k = (sets - 1) // 2.
+
+        Not the goal's figure: beside it, a trend. Delta writes a table's
+        checkpoint every tenth commit, and about ten tables commit once per
+        set, so some sets pay for those checkpoints; a single last set may
+        or may not be one of them. Over 20 sets each half (2-10, 12-20) holds
+        one such pair of sets, so what is left is growth with history.
+        """
+        k = (len(self.seconds) - 1) // 2
+        if k < 2:
+            return None
+        earlier, later = self.seconds[1:1 + k], self.seconds[-k:]
+        return (sum(later) / k) / (sum(earlier) / k)
+
     def compact(self) -> str:
         return " ".join(f"{s:.1f}" for s in self.seconds)
 
