@@ -15,7 +15,8 @@ Per storage target, in one Spark session (the stream command runs as its own pro
 4. startstop - `python -m lakehouse_local run stream --no-live` as a subprocess: start to first
             batch, and Ctrl-C to exit (bench/startstop.py). Goals: <= 15 s, <= 10 s.
 5. history - once mode over --history-sets small sets: set 2 vs the last set
-            (bench/history.py). Goal: last / set 2 <= 1.2.
+            (bench/history.py). Goal: last / set 2 <= 1.2. Beside it, the mean of
+            the later half of the sets over the earlier half (a trend, not a goal).
 A summary table then shows every figure per target, azurite/local and the goals.
 Starts a private Azurite on a free loopback port and removes what it creates.
 
