@@ -38,7 +38,7 @@ class HistoryCurve:
         if k < 2:
             return None
         earlier, later = self.seconds[1:1 + k], self.seconds[-k:]
-        return (sum(later) / k) / (sum(earlier) / k)
+        return sum(later) / sum(earlier)  # both means are over k sets
 
     def compact(self) -> str:
         return " ".join(f"{s:.1f}" for s in self.seconds)

@@ -47,8 +47,8 @@ def test_sets_split_over_many_bronze_batches_match_ground_truth(lakehouse_factor
     stop can reach bronze in different batches. Silver and gold must not notice."""
     from app.pipeline import settings
 
-    # Every Kafka file of these sets but the smallest is bigger than this, so each batch
-    # takes one or two files (Auto Loader's cap is soft: a batch's first file always fits).
+    # Far below these sets' Kafka files (0.6-1.8 MB, and two of a few KB), so each big
+    # file is a batch of its own (Auto Loader's cap is soft: a batch's first file fits).
     monkeypatch.setattr(settings, "BRONZE_MAX_BYTES_PER_TRIGGER", "64k")
     lh = lakehouse_factory("local")
     spec = small_spec(Faults.all_on())
