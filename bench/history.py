@@ -25,8 +25,13 @@ class HistoryCurve:
         return self.seconds[-1] / self.seconds[1] if len(self.seconds) >= 3 else None
 
     @property
+    def half(self) -> int:
+        """k, the sets in each half of ``halves_ratio``: sets 2..k+1 and the last k."""
+        return (len(self.seconds) - 1) // 2
+
+    @property
     def halves_ratio(self) -> float | None:
-        """Mean of the last k sets over the mean of sets 2..k+1, k = (sets - 1) // 2.
+        """Mean of the last k sets over the mean of sets 2..k+1 (k = ``half``).
 
         Not the goal's figure: beside it, a trend. Delta writes a table's
         checkpoint every tenth commit, and about ten tables commit once per
@@ -34,7 +39,7 @@ class HistoryCurve:
         or may not be one of them. Over 20 sets each half (2-10, 12-20) holds
         one such pair of sets, so what is left is growth with history.
         """
-        k = (len(self.seconds) - 1) // 2
+        k = self.half
         if k < 2:
             return None
         earlier, later = self.seconds[1:1 + k], self.seconds[-k:]

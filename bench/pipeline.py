@@ -258,7 +258,7 @@ class Bench:
         self.put("once: set 2 s", target, curve.seconds[1] if n >= 2 else None)
         self.put(f"once: set {n} s", target, curve.seconds[-1] if n >= 3 else None)
         self.put(f"once: set {n} / set 2", target, curve.ratio)
-        k = (n - 1) // 2
+        k = curve.half
         self.put(f"  mean of the last {k} sets / sets 2-{k + 1}", target, curve.halves_ratio)
 
     # --- optional: the cloudFiles stand-in's cost -------------------------------------------
