@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from app.pipeline import landing, quarantine, settings
+from app.pipeline import handoff, landing, quarantine, settings
 from app.pipeline.batch_append import BatchAppend
 from app.pipeline.landing import FILE_TIME, OK, Limits
 from app.pipeline.schemas import TABLES
@@ -290,6 +290,11 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
     ingests = {t: TableIngest(lh, stream, t, f, gate) for t, f in followers.items()}
 
     def write(batch: DataFrame, batch_id: int) -> None:
+        # Gold's batches time themselves by these phases (app.pipeline.handoff).
+        with handoff.of(lh.database).batch():
+            _write(batch, batch_id)
+
+    def _write(batch: DataFrame, batch_id: int) -> None:
         spark = batch.sparkSession
         # foreachBatch hands over the batch as one RDD of every folder's lines: a
         # filter on the table column reads all of them again (and Spark then
@@ -322,7 +327,8 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
                 # The silver writers' per-row work is small: interpreted, like
                 # the silver and gold layers (app/platform/codegen.py).
                 lh.tune_batch(spark, "silver")
-                scheduling.side_by_side(spark, tasks)
+                with handoff.of(lh.database).writing_silver():
+                    scheduling.side_by_side(spark, tasks)
         finally:
             # The checked lines first: unpersisting the lines they were computed
             # from would make Spark drop their data (to cache them again).

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.pipeline import merge, prune, sessions
+from app.pipeline import handoff, merge, prune, sessions
 from app.pipeline.streaming import BatchFunction, Trigger, start
 
 if TYPE_CHECKING:
@@ -134,7 +134,12 @@ def make_upsert(lh: Lakehouse) -> BatchFunction:
     # did not (the process died between the two; tests/pipeline/test_run.py).
     first_of_run = [True]
 
+    bronze = handoff.of(lh.database)
+
     def upsert(batch: DataFrame, batch_id: int) -> None:
+        # One gold batch per bronze batch under load, and complete results
+        # when a batch starts on the first of bronze's commits (app.pipeline.handoff).
+        bronze.before_gold()
         facts = sessions.facts_of(batch)
         changed_bins = {f.user_id for f in facts if f.kind == "bins"}
         recomputed = sessions.write_workout_bpm(lh, facts)
@@ -149,6 +154,7 @@ def make_upsert(lh: Lakehouse) -> BatchFunction:
         if changed_bins and not rebinned:
             update_bins(lh, changed_bins)
         first_of_run[0] = False
+        bronze.after_gold()
 
     return upsert
 

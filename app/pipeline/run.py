@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import bronze, ddl, gold, history, layout, retired, settings, silver
+from app.pipeline import bronze, ddl, gold, handoff, history, layout, retired, settings, silver
 from app.pipeline.schemas import TABLES
 from app.pipeline.streaming import AVAILABLE_NOW, Trigger, query_name
 from app.platform import scheduling
@@ -189,6 +189,7 @@ def start_all(
     from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 
     trigger = Trigger(processing_time)
+    handoff.of(lh.database).resume()
     streams = layout.of(lh)
     tables = [t for _, stage in streams.stages for t in stage]
     started: dict[str, StreamingQuery] = {}
@@ -299,6 +300,8 @@ def stop_gracefully(
     from contextlib import ExitStack
 
     deadline = clock() + timeout
+    # A gold batch waiting for bronze (app.pipeline.handoff) ends its wait now.
+    handoff.release(q.name for q in queries)
     waiting = [q for q in queries if q.isActive]
     if not waiting:
         return
