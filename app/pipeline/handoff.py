@@ -9,7 +9,7 @@ readings and MERGEing workout_bpm and gold, and the second recomputed what
 the first had. Under a backlog, a throughput trial at 13,500 Kafka
 records/s on 2 cores ran about three gold batches per bronze batch, 25-35 s
 of gold work beside the next bronze batch; a gold batch that held all of one
-bronze batch's changes took about 11 s.
+bronze batch's changes took 11-19 s.
 
 So, in a process that runs both (``run.start_all``; on Spark Connect each
 query's batches run in a Python process of their own and nothing waits), and
@@ -23,11 +23,10 @@ before, ``BACK_TO_BACK_SECONDS``: landed files were waiting), a gold batch
   next trigger finds that batch's commits together instead of polling into
   the middle of them.
 
-When bronze has idle time the cores do too, and gold keeps overlapping
-bronze's silver writers: for one-day sets landed one at a time (the latency
-part of ``bench/pipeline.py``) waiting always made landed-to-gold 3 s longer
-(p50 9.7 s instead of 6.9 s), since gold then started only after the last of
-bronze's writers instead of beside them.
+When bronze has idle time the cores do too, and gold keeps starting beside
+bronze's silver writers: waiting then saves no contended work and, as a
+trace of one-day sets landed one at a time showed, holds gold's start back
+until the last of those writers has committed.
 
 Only the timing changes, never what a batch computes: completeness rests on
 ``app.pipeline.sessions`` (the batch that delivers the last of a reading, its
@@ -44,8 +43,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-# The longest a gold batch waits for bronze, each time. A bronze batch under a
-# backlog of 512m of landed files takes about 30 s on 2 cores.
+# The longest a gold batch waits for bronze, each time. Bronze's batches at the
+# edge of sustained throughput take 20-30 s on 2 cores; behind a longer one
+# (a catch-up of up to 512m of landed files) gold goes on without it.
 MAX_WAIT_SECONDS = 60.0
 # A bronze batch that starts within this many seconds of the previous one's end
 # found landed files waiting: bronze is saturated. (Between two batches Spark
