@@ -6,7 +6,7 @@ import logging
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from app.pipeline import settings
+from app.pipeline import handoff, settings
 from app.pipeline.schemas import TABLES
 from app.platform.errors import TableNotFoundError
 
@@ -117,6 +117,7 @@ def validate(lh: Lakehouse) -> None:
 
 def cleanup(lh: Lakehouse) -> None:
     """Drop the schema (tables, views, data), remove landing data and checkpoints."""
+    handoff.of(lh.database).release()  # a gold batch waiting for bronze stops waiting
     for query in lh.spark.streams.active:
         if (query.name or "").startswith(f"{lh.database}."):
             query.stop()
