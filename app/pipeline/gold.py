@@ -134,11 +134,12 @@ def make_upsert(lh: Lakehouse) -> BatchFunction:
     # did not (the process died between the two; tests/pipeline/test_run.py).
     first_of_run = [True]
 
-    bronze = handoff.of(lh.database)
-
     def upsert(batch: DataFrame, batch_id: int) -> None:
         # One gold batch per bronze batch under load, and complete results
         # when a batch starts on the first of bronze's commits (app.pipeline.handoff).
+        # Looked up here, not captured: over Spark Connect this function is
+        # pickled, and a lock cannot be.
+        bronze = handoff.of(lh.database)
         bronze.before_gold()
         facts = sessions.facts_of(batch)
         changed_bins = {f.user_id for f in facts if f.kind == "bins"}
