@@ -26,6 +26,17 @@ class Waiter(threading.Thread):
         self.result = self.wait()  # type: ignore[assignment]
 
 
+def assert_waits_until(wait: Callable[[], bool], event: Callable[[], object]) -> None:
+    """``wait`` blocks until ``event()`` happens, then returns True."""
+    waiter = Waiter(wait)
+    waiter.start()
+    waiter.join(STILL_WAITING)
+    assert waiter.is_alive()
+    event()
+    waiter.join(RETURNS_WITHIN)
+    assert not waiter.is_alive() and waiter.result is True
+
+
 def clock_at(*times: float) -> Callable[[], float]:
     values = iter(times)
     return lambda: next(values)
@@ -56,13 +67,7 @@ def test_after_gold_waits_for_the_saturated_batch_to_end() -> None:
     b = BronzeBatches()
     running = saturated_batch(b)
     running.__enter__()
-    waiter = Waiter(b.after_gold)
-    waiter.start()
-    waiter.join(STILL_WAITING)
-    assert waiter.is_alive()
-    running.__exit__(None, None, None)
-    waiter.join(RETURNS_WITHIN)
-    assert not waiter.is_alive() and waiter.result is True
+    assert_waits_until(b.after_gold, lambda: running.__exit__(None, None, None))
 
 
 def test_before_gold_waits_while_a_saturated_batch_writes_silver() -> None:
@@ -71,13 +76,7 @@ def test_before_gold_waits_while_a_saturated_batch_writes_silver() -> None:
         assert b.before_gold(timeout=0)  # its bronze appends: gold's sources unchanged
         writing = b.writing_silver()
         writing.__enter__()
-        waiter = Waiter(b.before_gold)
-        waiter.start()
-        waiter.join(STILL_WAITING)
-        assert waiter.is_alive()
-        writing.__exit__(None, None, None)
-        waiter.join(RETURNS_WITHIN)
-        assert not waiter.is_alive() and waiter.result is True
+        assert_waits_until(b.before_gold, lambda: writing.__exit__(None, None, None))
 
 
 def test_a_wait_times_out_and_says_so() -> None:
@@ -90,13 +89,7 @@ def test_a_wait_times_out_and_says_so() -> None:
 def test_release_ends_the_waits_and_resume_restores_them() -> None:
     b = BronzeBatches()
     with saturated_batch(b):
-        waiter = Waiter(b.after_gold)
-        waiter.start()
-        waiter.join(STILL_WAITING)
-        assert waiter.is_alive()
-        b.release()
-        waiter.join(RETURNS_WITHIN)
-        assert not waiter.is_alive() and waiter.result is True
+        assert_waits_until(b.after_gold, b.release)
         assert b.after_gold(timeout=0)  # released: no more waiting
         b.resume()
         assert b.after_gold(timeout=0.05) is False
