@@ -87,3 +87,18 @@ def test_remote_cluster_needs_a_reachable_driver_and_azurite(
                          spark_driver_host="10.0.0.9", azurite_host="azurite"))
     conf = spark_conf(config(spark_master="spark://10.0.0.5:7077", spark_driver_host="10.0.0.9"))
     assert conf["spark.driver.host"] == conf["spark.driver.bindAddress"] == "10.0.0.9"
+
+
+@pytest.mark.parametrize("master, kept", [
+    ("local[*]", False),
+    ("local[2]", False),
+    ("local", False),
+    ("local[2,3]", True),  # retries failed tasks: the checksum guards the retry
+    ("spark://127.0.0.1:7077", True),
+])
+def test_shuffle_row_checksums_only_where_a_task_can_be_retried(master: str, kept: bool) -> None:
+    conf = spark_conf(config(spark_master=master))
+    key = "spark.sql.shuffle.orderIndependentChecksum.enabled"
+    assert (key not in conf) is kept
+    if not kept:
+        assert conf[key] == "false"
