@@ -41,7 +41,6 @@ def test_batch_test_matches_ground_truth(lakehouse_factory, target, faults):
 
 
 @pytest.mark.slow
-@pytest.mark.long  # over a minute: in `make test-long`, which CI runs too
 def test_sets_split_over_many_bronze_batches_match_ground_truth(lakehouse_factory, monkeypatch):
     """A backlog bigger than one trigger (a catch-up after a long stop, a bulk landing):
     bronze takes it in several micro-batches, so a session's start, its readings and its
