@@ -30,6 +30,12 @@ def in_process(master: str) -> bool:
     return master == "local" or master.startswith("local[")
 
 
+def retries_failed_tasks(master: str) -> bool:
+    """False for ``local`` and ``local[N]``, which give a task one attempt; ``local[N,F]``
+    and every cluster retry it."""
+    return not in_process(master) or "," in master
+
+
 def master_hosts(master: str) -> list[str]:
     """Hosts of a ``spark://h1:p1[,h2:p2]`` URL; empty for any other kind of master."""
     if not master.startswith("spark://"):

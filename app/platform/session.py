@@ -106,11 +106,10 @@ def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[
         "spark.redaction.regex": REDACTION_REGEX,
         "spark.jars.ivy": str(config.home_path / "ivy"),
     }
-    if cluster.in_process(config.spark_master) and "," not in config.spark_master:
+    if not cluster.retries_failed_tasks(config.spark_master):
         # Spark 4.1+ hashes every shuffled row (XXH64) so that a retried map
-        # task whose output differs can roll back its consumers. local and
-        # local[N] never retry a task (local[N,F] does, so it keeps them): the
-        # checksum only costs, about 5% of the JVM's CPU in a profile of a
+        # task whose output differs can roll back its consumers. Where no task
+        # is retried the checksum only costs, about 5% of the JVM's CPU in a profile of a
         # stream run on Azurite (JFR, bronze's Kafka batches, session 23).
         conf["spark.sql.shuffle.orderIndependentChecksum.enabled"] = "false"
     for key, value in storage_target(config).hadoop_conf().items():
