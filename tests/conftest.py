@@ -237,3 +237,22 @@ def restore_spark_conf(spark) -> Iterator[Callable[[str, str], None]]:  # type: 
             spark.conf.unset(key)
         else:
             spark.conf.set(key, old)
+
+
+@pytest.fixture
+def dataframe_cache(spark) -> Callable[[], bool | None]:  # type: ignore[no-untyped-def]
+    """Whether Spark's DataFrame cache is empty (None on Spark Connect: no JVM here).
+
+    The cache is emptied first, so what a test finds there is its own. A stream
+    that leaves a batch's DataFrame cached holds it for the life of the process:
+    every batch adds one until storage memory runs out.
+    """
+    spark.catalog.clearCache()
+
+    def is_empty() -> bool | None:
+        jvm_session = getattr(spark, "_jsparkSession", None)
+        if jvm_session is None:
+            return None
+        return bool(jvm_session.sharedState().cacheManager().isEmpty())
+
+    return is_empty

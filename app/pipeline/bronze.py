@@ -300,7 +300,9 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
         # filter on the table column reads all of them again (and Spark then
         # counts them again in the query's numInputRows). Held in memory, the
         # lines are read from the files once and split from memory.
-        lines = batch if len(ingests) == 1 else batch.persist()
+        held = len(ingests) > 1
+        # persist() returns the same DataFrame: whether to unpersist is this flag.
+        lines = batch.persist() if held else batch
         parts = {}
         checked: dict[str, DataFrame] = {}
         try:
@@ -334,7 +336,7 @@ def make_batch_writer(  # type: ignore[no-untyped-def]
             # from would make Spark drop their data (to cache them again).
             for table, c in checked.items():
                 ingests[table].release(c)
-            if lines is not batch:
+            if held:
                 lines.unpersist()
 
     return write

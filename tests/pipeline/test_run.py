@@ -28,13 +28,15 @@ def forget_last_commit(lh, stream):  # type: ignore[no-untyped-def]
     return last
 
 
-def test_hand_worked_set_once_then_idempotent(local_lakehouse):
+def test_hand_worked_set_once_then_idempotent(local_lakehouse, dataframe_cache):
     lh = local_lakehouse
     zone = lh.store("data_zone")
     handmade.land(zone)
     handmade.land_malformed(zone)
     run.run_once(lh)
     spark = lh.spark
+    # What a batch caches it releases: a stream keeps nothing from batch to batch.
+    assert dataframe_cache() is True
 
     gym = spark.table(lh.table("gym_summary")).collect()
     assert [(str(r.date), r.gym, r.mac_address, r.workout_id, r.session_id) for r in gym] == [
