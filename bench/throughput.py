@@ -11,16 +11,16 @@ records
   versions (from their ``_delta_log``) minus the ``endOffset`` reservoir
   versions of its last completed batch (``lastProgress``), the worst stream.
 
-The rate held when both stayed bounded (the mean of the last third of the
-window is not above the first third's by more than a slack) and the pipeline
-drained after the producer stopped: bronze took in every landed record and
-gold holds the generator's ground-truth row count, within ``drain_seconds``.
+The rate held when both stayed bounded (the lowest value of the last third of
+the window is not above the middle third's by more than a slack: ``bounded``)
+and the pipeline drained after the producer stopped: bronze took in every
+landed record and gold holds the generator's ground-truth row count, within
+``drain_seconds``.
 """
 
 from __future__ import annotations
 
 import json
-import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -214,11 +214,27 @@ class Sampler:
 
 
 def bounded(values: list[float], slack: float) -> bool:
-    """The last third's mean is not above the first third's by more than ``slack``."""
+    """The floor stayed level: the last third's lowest value is not above the middle
+    third's lowest by more than ``slack``.
+
+    Floors, not means: at high rates a micro-batch runs for tens of seconds, so
+    the backlog is a sawtooth (it climbs while a batch runs, drops when the
+    batch commits) and a third's mean depends on where its teeth fall. A
+    third's floor is the backlog just after a commit: level while the stream
+    keeps up, rising when each batch leaves more behind than the one before.
+    The first third is left out: it holds the climb from an empty backlog to
+    the first batch's size.
+    """
     if len(values) < 3:
         return False
     third = len(values) // 3
-    return statistics.fmean(values[-third:]) <= statistics.fmean(values[:third]) + slack
+    return min(values[-third:]) <= min(values[third:-third]) + slack
+
+
+def floors(values: list[float]) -> tuple[float, float]:
+    """The middle and last thirds' lowest values (what ``bounded`` compares)."""
+    third = max(1, len(values) // 3)
+    return min(values[third:-third] or values), min(values[-third:])
 
 
 @dataclass
@@ -256,17 +272,15 @@ class Trial:
     def describe(self) -> str:
         if self.error:
             return f"rate {self.rate:,.0f}/s: failed ({self.error})"
-        third = max(1, len(self.samples) // 3)
-        first = statistics.fmean(s.backlog for s in self.samples[:third]) if self.samples else 0
-        last = statistics.fmean(s.backlog for s in self.samples[-third:]) if self.samples else 0
-        vfirst = statistics.fmean(s.behind for s in self.samples[:third]) if self.samples else 0
-        vlast = statistics.fmean(s.behind for s in self.samples[-third:]) if self.samples else 0
+        first, last = floors([s.backlog for s in self.samples]) if self.samples else (0, 0)
+        vfirst, vlast = floors([s.behind for s in self.samples]) if self.samples else (0, 0)
         drain = f"drained in {self.drain_seconds:.0f}s" if self.drain_seconds is not None else (
             f"NOT drained (gold {self.gold_rows}/{self.gold_truth})")
         return (
             f"rate {self.rate:,.0f}/s: produced {self.produced_rate:,.0f}/s, bronze took "
-            f"{self.bronze_rate:,.0f}/s; backlog records first/last third {first:,.0f}/{last:,.0f}"
-            f" ({'bounded' if self.backlog_bounded else 'GROWING'}), versions behind "
+            f"{self.bronze_rate:,.0f}/s; lowest backlog records middle/last third "
+            f"{first:,.0f}/{last:,.0f}"
+            f" ({'bounded' if self.backlog_bounded else 'GROWING'}), lowest versions behind "
             f"{vfirst:.1f}/{vlast:.1f} ({'bounded' if self.versions_bounded else 'GROWING'}); "
             f"{drain} -> {'HELD' if self.held else 'not held'}"
             + (f" [bronze table {self.bronze_rows:,} rows, {self.taken_at_end:,} taken in]"
