@@ -306,9 +306,13 @@ def write_workout_bpm(lh: Lakehouse, facts: list) -> SessionReadings | None:  # 
         .dropDuplicates(BPM_KEYS)
         .persist()
     )
-    inserted = merge.insert_new(
-        lh, "workout_bpm", rows, BPM_KEYS, "time",
-        ranges=prune.ranges_of_buckets(_hours(spans)),
-    )
+    try:
+        inserted = merge.insert_new(
+            lh, "workout_bpm", rows, BPM_KEYS, "time",
+            ranges=prune.ranges_of_buckets(_hours(spans)),
+        )
+    except BaseException:  # a stop mid-batch: the caller only releases what it got
+        rows.unpersist()
+        raise
     return SessionReadings(rows, inserted, {int(r.user_id) for r in found})
 
