@@ -66,8 +66,8 @@ stream: setup ## Run every stream continuously with a live view, while a produce
 
 # The suite on an in-process (classic) session, then the tests marked spark_modes again on a
 # Spark Connect session (as on Databricks serverless): the two cannot share one process.
-# The proofs marked `long` (minutes each, in processes of their own) are left to test-long;
-# a -m in PYTEST_ARGS comes last and replaces the "not long".
+# The proofs marked `long` (a minute or more each, most in processes of their own) are left
+# to test-long; a -m in PYTEST_ARGS comes last and replaces the "not long".
 test: setup ## Run the offline test suite (starts and stops Azurite itself), then its Spark Connect part
 	$(PY) -m pytest -m "not long" $(PYTEST_ARGS)
 	$(if $(PYTEST_ARGS),,LAKEHOUSE_TEST_SPARK_MODE=connect $(PY) -m pytest -m spark_modes)
@@ -75,7 +75,7 @@ test: setup ## Run the offline test suite (starts and stops Azurite itself), the
 test-connect: setup ## Only the tests marked spark_modes, on a Spark Connect session
 	LAKEHOUSE_TEST_SPARK_MODE=connect $(PY) -m pytest -m spark_modes $(PYTEST_ARGS)
 
-test-long: setup ## The long proofs make test leaves out: 2-worker cluster, Azurite outages, secrets (~6 min)
+test-long: setup ## The long proofs make test leaves out: 2-worker cluster, Azurite outages, secrets, split sets (~8 min)
 	$(PY) -m pytest -m long $(PYTEST_ARGS)
 
 chaos: setup ## Kill -9 the stream at seeded moments, restart, drain, compare with ground truth (STORAGE=local|azurite ROUNDS SEED)

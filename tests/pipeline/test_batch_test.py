@@ -40,7 +40,9 @@ def test_batch_test_matches_ground_truth(lakehouse_factory, target, faults):
         assert report.sets[-1]["counts"]["quarantine"] > 0  # the faults really happened
 
 
+# long: over a minute, and `make test` has to stay under 15 minutes on 2 cores.
 @pytest.mark.slow
+@pytest.mark.long
 def test_sets_split_over_many_bronze_batches_match_ground_truth(lakehouse_factory, monkeypatch):
     """A backlog bigger than one trigger (a catch-up after a long stop, a bulk landing):
     bronze takes it in several micro-batches, so a session's start, its readings and its
