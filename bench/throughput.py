@@ -227,8 +227,8 @@ def bounded(values: list[float], slack: float) -> bool:
     """
     if len(values) < 3:
         return False
-    third = len(values) // 3
-    return min(values[-third:]) <= min(values[third:-third]) + slack
+    middle, last = floors(values)
+    return last <= middle + slack
 
 
 def floors(values: list[float]) -> tuple[float, float]:
@@ -272,16 +272,16 @@ class Trial:
     def describe(self) -> str:
         if self.error:
             return f"rate {self.rate:,.0f}/s: failed ({self.error})"
-        first, last = floors([s.backlog for s in self.samples]) if self.samples else (0, 0)
-        vfirst, vlast = floors([s.behind for s in self.samples]) if self.samples else (0, 0)
+        middle, last = floors([s.backlog for s in self.samples]) if self.samples else (0, 0)
+        vmiddle, vlast = floors([s.behind for s in self.samples]) if self.samples else (0, 0)
         drain = f"drained in {self.drain_seconds:.0f}s" if self.drain_seconds is not None else (
             f"NOT drained (gold {self.gold_rows}/{self.gold_truth})")
         return (
             f"rate {self.rate:,.0f}/s: produced {self.produced_rate:,.0f}/s, bronze took "
             f"{self.bronze_rate:,.0f}/s; lowest backlog records middle/last third "
-            f"{first:,.0f}/{last:,.0f}"
+            f"{middle:,.0f}/{last:,.0f}"
             f" ({'bounded' if self.backlog_bounded else 'GROWING'}), lowest versions behind "
-            f"{vfirst:.1f}/{vlast:.1f} ({'bounded' if self.versions_bounded else 'GROWING'}); "
+            f"{vmiddle:.1f}/{vlast:.1f} ({'bounded' if self.versions_bounded else 'GROWING'}); "
             f"{drain} -> {'HELD' if self.held else 'not held'}"
             + (f" [bronze table {self.bronze_rows:,} rows, {self.taken_at_end:,} taken in]"
                if self.bronze_rows is not None else "")
