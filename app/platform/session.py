@@ -27,6 +27,9 @@ REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key|account\.key|client\
 
 # Compiled classes kept by Spark's code generator (each some KB of metaspace).
 CODEGEN_CACHE_ENTRIES = 2000
+# Paths a file read lists on the driver before Spark lists them in a job (default 32);
+# above any micro-batch's file count (Auto Loader's maxFilesPerTrigger is 1000).
+PARALLEL_LISTING_PATHS = 10_000
 # Streaming checkpoint files renamed through FileSystem, not FileContext (spark_conf).
 CHECKPOINT_FILE_MANAGER = (
     "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager"
@@ -71,6 +74,14 @@ def spark_conf(config: LakehouseConfig, archive_to: Path | None = None) -> dict[
         "spark.default.parallelism": str(partitions),
         # Delta replays its log with 50 partitions by default: far too many here.
         "spark.databricks.delta.snapshotPartitions": str(partitions),
+        # A file-source micro-batch (bronze's landing folders) resolves its files
+        # again in getBatch; past 32 paths Spark lists them in a job of one task
+        # per file, each deserializing the Hadoop configuration. On the driver
+        # the same listing of 300 landed files took 0.08 s instead of 1.0 s
+        # locally and 0.8 s instead of 1.7-2.5 s on Azurite, which serves one
+        # request at a time however many tasks ask (NOTES.md, session 25): about
+        # a second or two of every bronze batch.
+        "spark.sql.sources.parallelPartitionDiscovery.threshold": str(PARALLEL_LISTING_PATHS),
         # Spark keeps 100 compiled classes (whole-stage and expression code) by
         # default. One cycle of the pipeline's streams, their MERGEs and Delta's
         # own log queries needs several hundred, so each cycle recompiled nearly
