@@ -27,8 +27,9 @@ REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key|account\.key|client\
 
 # Compiled classes kept by Spark's code generator (each some KB of metaspace).
 CODEGEN_CACHE_ENTRIES = 2000
-# Paths a file read lists on the driver before Spark lists them in a job (default 32);
-# above any micro-batch's file count (Auto Loader's maxFilesPerTrigger is 1000).
+# Paths a file read lists on the driver before Spark lists them in a job (default 32):
+# ten times a default Auto Loader batch (maxFilesPerTrigger 1000); bronze's batches,
+# bounded by bytes instead, reach it only in a backlog of very small files.
 PARALLEL_LISTING_PATHS = 10_000
 # Streaming checkpoint files renamed through FileSystem, not FileContext (spark_conf).
 CHECKPOINT_FILE_MANAGER = (
