@@ -75,7 +75,7 @@ test: setup ## Run the offline test suite (starts and stops Azurite itself), the
 test-connect: setup ## Only the tests marked spark_modes, on a Spark Connect session
 	LAKEHOUSE_TEST_SPARK_MODE=connect $(PY) -m pytest -m spark_modes $(PYTEST_ARGS)
 
-test-long: setup ## The long proofs make test leaves out: 2-worker cluster, Azurite outages, secrets, split sets (~8 min)
+test-long: setup ## The long proofs make test leaves out: 2-worker cluster, Azurite outages, secrets, split sets, fuzz sample (~9 min)
 	$(PY) -m pytest -m long $(PYTEST_ARGS)
 
 chaos: setup ## Kill -9 the stream at seeded moments, restart, drain, compare with ground truth (STORAGE=local|azurite ROUNDS SEED)

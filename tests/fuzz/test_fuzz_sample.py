@@ -14,6 +14,7 @@ SEED = 20261124
 
 
 @pytest.mark.slow
+@pytest.mark.long  # over a minute: make test-long (CI runs it)
 def test_hostile_cases_beside_a_set_lose_and_duplicate_nothing(lakehouse_factory):
     # Storage named as make fuzz names it (fuzz-... containers), so the sample meets
     # the URLs the full run meets.
